@@ -1,0 +1,309 @@
+"""Load OpenAPI documents once: the raw document, a reference registry, its operations."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = [
+    "HTTP_METHODS",
+    "Operation",
+    "Parameter",
+    "Spec",
+    "SpecError",
+    "bundled_spec_paths",
+    "load_bundled",
+    "load_spec",
+    "pointer_join",
+    "read_document",
+    "resolve_pointer",
+]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+PROVIDERS = ("quickflow", "quickcom", "smsflow")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: six times faster
+
+
+class SpecError(Exception):
+    """A document that cannot be loaded or whose references do not resolve."""
+
+
+def _spec_dir() -> Path:
+    """The bundled specs: inside the installed package, or at the top of a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "specs", here.parent / "specs"):
+        if (candidate / "quickflow.yaml").is_file():
+            return candidate
+    raise SpecError(f"bundled specs not found next to {here}")
+
+
+def bundled_spec_paths() -> dict[str, Path]:
+    """Paths of the three bundled specs, keyed by provider name."""
+    directory = _spec_dir()
+    return {name: directory / f"{name}.yaml" for name in PROVIDERS}
+
+
+def documented_operations_path() -> Path:
+    """The list of operations the provider documents give, by provider."""
+    return _spec_dir() / "documented-operations.yaml"
+
+
+def pointer_join(pointer: str, *parts: str | int) -> str:
+    """Extend a JSON pointer (``#/a/b``) with escaped segments."""
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "/".join([pointer, *escaped])
+
+
+MISSING = object()
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The node at a local JSON pointer (``#/components/schemas/X``), or ``MISSING``."""
+    if not pointer.startswith("#"):
+        return MISSING
+    node = document
+    for raw in pointer[1:].split("/")[1:]:
+        segment = raw.replace("~1", "/").replace("~0", "~")
+        try:
+            node = node[int(segment)] if isinstance(node, list) else node[segment]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return MISSING
+    return node
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of an operation, with its resolved schema."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    schema_pointer: str
+    pointer: str
+    style: str
+    explode: bool
+    on_invalid: str = "reject"
+    name_patterns: tuple[re.Pattern[str], ...] = ()
+
+    @property
+    def is_free_form(self) -> bool:
+        """An exploded object parameter: its properties travel as separate query names."""
+        return self.explode and self.style == "form" and bool(self.name_patterns)
+
+    def takes(self, name: str) -> bool:
+        """Whether a wire name belongs to this free-form parameter."""
+        return any(p.search(name) for p in self.name_patterns)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation: where it lives, what it takes and what it may answer."""
+
+    operation_id: str
+    method: str
+    path: str
+    route: str
+    pointer: str
+    parameters: tuple[Parameter, ...]
+    body: dict[str, str]
+    body_required: bool
+    responses: dict[str, str]
+    security: tuple[dict[str, list[str]], ...]
+    definition: dict[str, Any] = field(repr=False, compare=False, hash=False)
+
+    def parameters_in(self, location: str) -> tuple[Parameter, ...]:
+        """The parameters of one location (query, path, header, cookie)."""
+        return tuple(p for p in self.parameters if p.location == location)
+
+
+class Spec:
+    """A loaded OpenAPI document: resolve references, compile validators, list operations."""
+
+    def __init__(self, document: dict[str, Any], source: str = "<memory>") -> None:
+        if not isinstance(document, dict):
+            raise SpecError(f"{source}: not an OpenAPI document (top level is not a mapping)")
+        self.document = document
+        self.source = source
+        self.uri = f"urn:smsmock:{Path(source).stem or 'spec'}"
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self.registry: Registry = Registry().with_resource(self.uri, resource).crawl()
+        info = document.get("info") or {}
+        self.provider: str | None = info.get("x-smsmock-provider")
+        self.title: str = info.get("title", Path(source).stem)
+        servers = document.get("servers") or [{"url": "/"}]
+        self.base_url: str = servers[0].get("url", "/").rstrip("/")
+        self.base_path: str = urlsplit(self.base_url).path.rstrip("/")
+        self._validators: dict[str, Draft202012Validator] = {}
+        self.operations: tuple[Operation, ...] = tuple(self._operations())
+        self.by_id: dict[str, Operation] = {op.operation_id: op for op in self.operations}
+
+    # -- references ---------------------------------------------------------
+
+    def at(self, pointer: str) -> Any:
+        """The node at a local JSON pointer (``#/components/schemas/X``), refs not followed."""
+        node = resolve_pointer(self.document, pointer)
+        if node is MISSING:
+            raise SpecError(f"{self.source}: {pointer} does not resolve (only local references are supported)")
+        return node
+
+    def deref(self, node: Any, pointer: str) -> tuple[Any, str]:
+        """Follow ``$ref`` chains (for non-schema objects); return the node and where it lives."""
+        seen = set()
+        while isinstance(node, dict) and "$ref" in node:
+            ref = node["$ref"]
+            if ref in seen:
+                raise SpecError(f"{self.source}: circular $ref at {pointer}")
+            seen.add(ref)
+            pointer = ref
+            node = self.at(ref)
+        return node, pointer
+
+    def resolve_schema(self, pointer: str) -> dict[str, Any]:
+        """A schema with its top-level ``$ref`` chain followed (nested refs stay)."""
+        node, _ = self.deref(self.at(pointer), pointer)
+        return node if isinstance(node, dict) else {}
+
+    def object_properties(self, pointer: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
+        """Property name -> schema pointer, and pattern -> schema pointer, of an object schema (allOf merged)."""
+        properties: dict[str, str] = {}
+        patterns: list[tuple[re.Pattern[str], str]] = []
+        stack, seen = [pointer], set()
+        while stack:
+            current = stack.pop()
+            node = resolve_pointer(self.document, current)
+            if current in seen or not isinstance(node, dict):
+                continue
+            seen.add(current)
+            if "$ref" in node:
+                stack.append(node["$ref"])
+            for name in node.get("properties") or {}:
+                properties.setdefault(name, pointer_join(current, "properties", name))
+            for pattern in node.get("patternProperties") or {}:
+                patterns.append((re.compile(pattern), pointer_join(current, "patternProperties", pattern)))
+            stack.extend(pointer_join(current, "allOf", i) for i in range(len(node.get("allOf") or [])))
+        return properties, patterns
+
+    def validator(self, schema_pointer: str) -> Draft202012Validator:
+        """A compiled validator for the schema at a pointer; built once, then reused."""
+        found = self._validators.get(schema_pointer)
+        if found is None:
+            found = Draft202012Validator(
+                {"$ref": f"{self.uri}{schema_pointer}"},
+                registry=self.registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+            self._validators[schema_pointer] = found
+        return found
+
+    # -- operations ---------------------------------------------------------
+
+    def _operations(self) -> Iterator[Operation]:
+        root_security = tuple(self.document.get("security") or ())
+        for path, item in (self.document.get("paths") or {}).items():
+            item_pointer = pointer_join("#/paths", path)
+            item, item_pointer = self.deref(item, item_pointer)
+            if not isinstance(item, dict):
+                continue
+            shared = self._parameters(item.get("parameters") or [], pointer_join(item_pointer, "parameters"))
+            for method in HTTP_METHODS:
+                definition = item.get(method)
+                if not isinstance(definition, dict):
+                    continue
+                pointer = pointer_join(item_pointer, method)
+                own = self._parameters(definition.get("parameters") or [], pointer_join(pointer, "parameters"))
+                merged = {(p.location, p.name): p for p in (*shared, *own)}
+                body, body_required = self._body(definition, pointer)
+                responses = {
+                    str(status): pointer_join(pointer, "responses", status)
+                    for status in (definition.get("responses") or {})
+                }
+                security = definition.get("security")
+                yield Operation(
+                    operation_id=definition.get("operationId") or f"{method}_{path}",
+                    method=method.upper(),
+                    path=path,
+                    route=self.base_path + path,
+                    pointer=pointer,
+                    parameters=tuple(merged.values()),
+                    body=body,
+                    body_required=body_required,
+                    responses=responses,
+                    security=root_security if security is None else tuple(security),
+                    definition=definition,
+                )
+
+    def _parameters(self, raw: list[Any], pointer: str) -> list[Parameter]:
+        found = []
+        for index, node in enumerate(raw):
+            param, where = self.deref(node, pointer_join(pointer, index))
+            location = param.get("in", "query")
+            schema_pointer = pointer_join(where, "schema")
+            schema = self.resolve_schema(schema_pointer) if "schema" in param else {}
+            style = param.get("style", "form" if location in ("query", "cookie") else "simple")
+            patterns = tuple(re.compile(p) for p in (schema.get("patternProperties") or {}))
+            found.append(
+                Parameter(
+                    name=param["name"],
+                    location=location,
+                    required=bool(param.get("required", location == "path")),
+                    schema=schema,
+                    schema_pointer=schema_pointer,
+                    pointer=where,
+                    style=style,
+                    explode=bool(param.get("explode", style == "form")),
+                    on_invalid=param.get("x-on-invalid", "reject"),
+                    name_patterns=patterns if schema.get("type") == "object" else (),
+                )
+            )
+        return found
+
+    def _body(self, definition: dict[str, Any], pointer: str) -> tuple[dict[str, str], bool]:
+        if "requestBody" not in definition:
+            return {}, False
+        body, where = self.deref(definition["requestBody"], pointer_join(pointer, "requestBody"))
+        content = body.get("content") or {}
+        media = {
+            media_type.split(";")[0].strip().lower(): pointer_join(where, "content", media_type, "schema")
+            for media_type, item in content.items()
+            if isinstance(item, dict) and "schema" in item
+        }
+        return media, bool(body.get("required", False))
+
+    def response(self, operation: Operation, status: int | str) -> tuple[dict[str, Any], str] | None:
+        """The response object an operation declares for a status (exact, then ``4XX``, then default)."""
+        status = str(status)
+        for key in (status, f"{status[0]}XX", "default"):
+            if key in operation.responses:
+                return self.deref(self.at(operation.responses[key]), operation.responses[key])
+        return None
+
+
+def read_document(path: str | Path) -> Any:
+    """Parse one OpenAPI file (YAML or JSON) without interpreting it."""
+    path = Path(path)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Parse one OpenAPI file into a :class:`Spec`."""
+    return Spec(read_document(path), str(path))
+
+
+@functools.lru_cache(maxsize=None)
+def load_bundled() -> dict[str, Spec]:
+    """The three bundled specs, parsed once per process."""
+    return {name: load_spec(path) for name, path in bundled_spec_paths().items()}
