@@ -44,6 +44,54 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _banner(app, host: str, port: int) -> str:
+    """The lines `serve` prints: where each provider answers and the demo credentials."""
+    from .app import get_mock
+
+    mock = get_mock(app)
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    lines = [f"smsmock {__version__} listening on http://{shown}:{port}", ""]
+    for name, provider in mock.providers.items():
+        lines.append(f"  {name:<10} http://{shown}:{port}{provider.spec.base_path}")
+    lines += ["", f"  admin      http://{shown}:{port}/__smsmock/", "", "credentials (seed):"]
+    for name, section in mock.seed.items():
+        for account in (section or {}).get("accounts") or []:
+            keys = {k: v for k, v in account.items() if k in ("api_key", "api_secret", "app_key", "app_secret")}
+            extra = account.get("sender_ids")
+            described = ", ".join(f"{k}={v}" for k, v in keys.items())
+            if extra:
+                described += f", sender IDs {', '.join(extra)}"
+            lines.append(f"  {name:<10} {described}")
+    lines += ["", "Ctrl-C to stop."]
+    return "\n".join(lines)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from .app import create_app, load_seed
+    from .spec import SpecError, load_bundled, load_spec
+    from .state import Clock
+
+    try:
+        seed = load_seed(args.seed) if args.seed else None
+        specs = [*load_bundled().values(), *(load_spec(p) for p in args.spec)]
+        app = create_app(specs, seed=seed, clock=Clock(None))
+    except (OSError, ValueError, SpecError) as exc:
+        print(f"smsmock serve: {exc}", file=sys.stderr)
+        return 2
+    print(_banner(app, args.host, args.port), flush=True)
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="smsmock", _quiet=True)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"smsmock serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    print("smsmock stopped.", flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``smsmock`` command."""
     parser = argparse.ArgumentParser(prog="smsmock", description="Contract-testing kit for three SMS provider APIs.")
@@ -56,6 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("paths", nargs="*", metavar="PATH", help="OpenAPI files (default: the bundled specs)")
     validate.set_defaults(handler=_validate)
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock server (all three providers) on 127.0.0.1:8017",
+        description="Serve the bundled specs (or the given ones) with state, validation and the admin API.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8017, help="port (default 8017)")
+    serve.add_argument("--seed", metavar="FILE", help="a seed YAML file replacing the default seed")
+    serve.add_argument("--spec", action="append", default=[], metavar="FILE", help="also serve this OpenAPI file, answering from its examples (repeatable)")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.set_defaults(handler=_serve)
     return parser
 
 

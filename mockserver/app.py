@@ -1,0 +1,145 @@
+"""The Flask app factory: one catch-all view hands every request to the shared dispatch path."""
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.formparser import FormDataParser
+
+from .engine import MAX_BODY, Mock, dumps
+from .providers.base import RateLimit
+from .spec import Spec, load_bundled, load_spec
+from .state import Clock
+from .validation import FORM_TYPES, Incoming
+
+__all__ = ["create_app", "default_seed", "get_mock", "load_seed"]
+
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+DEFAULT_SEED = Path(__file__).with_name("seed.yaml")
+
+
+def load_seed(path: str | Path) -> dict[str, Any]:
+    """A seed file (YAML): provider name -> section."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a seed file is a mapping of provider name to its section")
+    return data
+
+
+def default_seed() -> dict[str, Any]:
+    """The bundled default seed (the documents' demo credentials)."""
+    return load_seed(DEFAULT_SEED)
+
+
+def create_app(
+    specs: list[Spec | str | Path] | None = None,
+    *,
+    seed: dict[str, Any] | str | Path | None = None,
+    clock: Clock | None = None,
+    id_seed: int = 0,
+    limits: dict[str, RateLimit] | None = None,
+    strict: bool = False,
+    journal_cap: int = 1000,
+    outbox_cap: int = 10_000,
+    max_body: int = MAX_BODY,
+) -> Flask:
+    """A Flask app serving every spec (default: the three bundled ones) at its documented paths.
+
+    ``strict`` raises :class:`~mockserver.engine.ContractDrift` when an answer breaks the spec (the
+    test suite runs this way); ``clock`` defaults to a frozen clock, pass ``Clock(None)`` for wall time.
+    """
+    loaded = list(load_bundled().values()) if specs is None else [s if isinstance(s, Spec) else load_spec(s) for s in specs]
+    if seed is None:
+        present = {spec.provider for spec in loaded}
+        seed = {name: section for name, section in default_seed().items() if name in present}
+    elif not isinstance(seed, dict):
+        seed = load_seed(seed)
+    mock = Mock(
+        loaded,
+        seed,
+        clock=clock,
+        id_seed=id_seed,
+        limits=limits,
+        strict=strict,
+        journal_cap=journal_cap,
+        outbox_cap=outbox_cap,
+        max_body=max_body,
+    )
+    app = Flask("mockserver")
+    app.config["MAX_CONTENT_LENGTH"] = None  # the dispatch path answers 413 in the provider's format
+    app.extensions["smsmock"] = mock
+    from .admin import blueprint
+
+    app.register_blueprint(blueprint, url_prefix="/__smsmock")
+    view = _serve
+    view.provide_automatic_options = False  # type: ignore[attr-defined]
+    app.add_url_rule("/", "serve_root", view, defaults={"path": ""}, methods=METHODS)
+    app.add_url_rule("/<path:path>", "serve", view, methods=METHODS)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def get_mock(app: Flask | None = None) -> Mock:
+    """The :class:`Mock` behind an app (the current one by default)."""
+    return (app or current_app).extensions["smsmock"]
+
+
+def _incoming(limit: int) -> tuple[Incoming, bool]:
+    """The current request, normalised once; True when the body is over the limit."""
+    length = request.content_length
+    too_large = length is not None and length > limit
+    raw = b"" if too_large else request.stream.read(limit + 1)
+    too_large = too_large or len(raw) > limit
+    mimetype = request.mimetype.lower()
+    form = None
+    if mimetype in FORM_TYPES and raw and not too_large:
+        try:
+            _, fields, files = FormDataParser(max_content_length=limit).parse(
+                io.BytesIO(raw), mimetype, len(raw), request.mimetype_params
+            )
+            form = list(fields.items(multi=True))
+            form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
+        except (ValueError, HTTPException):
+            form = []  # a truncated or malformed form reads as no fields, as PHP and Frappe do
+    incoming = Incoming(
+        method=request.method,
+        path=request.path,
+        query=list(request.args.items(multi=True)),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        content_type=mimetype,
+        body=b"" if too_large else raw,
+        form=form,
+    )
+    return incoming, too_large
+
+
+def _serve(path: str) -> Response:
+    mock = get_mock()
+    incoming, too_large = _incoming(mock.max_body)
+    outcome = mock.dispatch(incoming, too_large)
+    if outcome.latency:
+        time.sleep(outcome.latency)
+    reply = outcome.reply
+    if outcome.drop:
+        return Response(_dropped(), status=reply.status, headers={"Content-Length": "1024"})
+    if reply.body is None:
+        return Response(b"", status=reply.status, headers=reply.headers, content_type="text/html; charset=UTF-8")
+    return Response(dumps(reply.body), status=reply.status, headers=reply.headers, mimetype="application/json")
+
+
+def _dropped() -> Iterator[bytes]:
+    """A body that fails mid-way: the server closes the connection before the promised bytes."""
+    raise ConnectionAbortedError("smsmock: connection dropped by an injected fault")
+    yield b""  # pragma: no cover - makes this a generator
+
+
+def _http_error(error: HTTPException) -> Response:
+    """Anything Flask itself refuses (an unknown verb) still goes through the providers' dispatch."""
+    if request.path.startswith("/__smsmock"):
+        return Response(dumps({"error": error.description}), status=error.code or 400, mimetype="application/json")
+    return _serve(request.path.lstrip("/"))

@@ -1,0 +1,430 @@
+"""The dispatch path every transport shares: route, authenticate, validate, handle, render, check."""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Kind, ProviderError
+from .providers import provider_class
+from .providers.base import Env, Ok, Provider, RateLimit, Reply
+from .routing import Match, Miss, Router
+from .spec import Operation, Spec, load_bundled, pointer_join
+from .state import Clock, Ids, Journal, Outbox
+from .validation import Incoming, Violation, validate_request, validate_response
+
+__all__ = ["ContractDrift", "Fault", "Mock", "Outcome"]
+
+MAX_BODY = 1024 * 1024
+JOURNAL_TEXT = 4096
+
+
+class ContractDrift(AssertionError):
+    """The mock answered with something its own spec does not allow (a bug in smsmock)."""
+
+
+@dataclass
+class Fault:
+    """An injected answer for matching requests: a documented status/example, latency, or a dropped connection."""
+
+    provider: str | None = None
+    operation: str | None = None
+    status: int | None = None
+    example: str | None = None
+    times: int | None = 1  # None: until cleared
+    latency: float = 0.0
+    drop: bool = False
+
+    def matches(self, provider: str, operation: str) -> bool:
+        """Whether this fault applies to a request for that provider and operation."""
+        return self.provider in (None, provider) and self.operation in (None, operation)
+
+    def to_json(self) -> dict[str, Any]:
+        """The fault as the admin API shows it."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class Outcome:
+    """What the transport sends: the reply, and whether to wait or drop first."""
+
+    reply: Reply
+    latency: float = 0.0
+    drop: bool = False
+    entry: dict[str, Any] = field(default_factory=dict)
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= JOURNAL_TEXT else text[:JOURNAL_TEXT] + f"… ({len(text)} characters)"
+
+
+def _prefer(header: str | None) -> dict[str, str]:
+    """``Prefer: code=404, example=unknown_uid`` (Prism's convention) as a dict."""
+    found: dict[str, str] = {}
+    for part in re.split(r"[,;]", header or ""):
+        key, _, value = part.strip().partition("=")
+        if key and value:
+            found[key.strip().lower()] = value.strip().strip('"')
+    return found
+
+
+class Mock:
+    """The mock of every loaded spec: providers, shared state, journal and faults; no HTTP here."""
+
+    def __init__(
+        self,
+        specs: list[Spec] | None = None,
+        seed: dict[str, Any] | None = None,
+        *,
+        clock: Clock | None = None,
+        id_seed: int = 0,
+        limits: dict[str, RateLimit] | None = None,
+        strict: bool = False,
+        journal_cap: int = 1000,
+        outbox_cap: int = 10_000,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self.specs = list(specs) if specs is not None else list(load_bundled().values())
+        self._limits = dict(limits or {})
+        self.env = Env(clock or Clock(), Ids(id_seed), Outbox(outbox_cap), dict(self._limits))
+        self.router = Router(self.specs)
+        self.journal = Journal(journal_cap)
+        self.strict = strict
+        self.max_body = max_body
+        self.faults: list[Fault] = []
+        self.seed: dict[str, Any] = seed if seed is not None else {}
+        self.providers: dict[str, Provider] = {}
+        for spec in self.specs:
+            name = spec.provider or _stem(spec)
+            self.providers[name] = provider_class(spec.provider)(spec, self.env)
+        self._names = {id(spec): name for spec, name in zip(self.specs, self.providers)}
+        self._warm()
+        self.reset()
+
+    # -- state ----------------------------------------------------------------
+
+    def _warm(self) -> None:
+        """Compile every validator now, so that no request pays for it."""
+        for spec in self.specs:
+            for op in spec.operations:
+                for param in op.parameters:
+                    spec.validator(param.schema_pointer)
+                for pointer in op.body.values():
+                    spec.validator(pointer)
+                for status in op.responses:
+                    found = spec.response(op, status)
+                    if found:
+                        for media in (found[0].get("content") or {}):
+                            spec.validator(pointer_join(found[1], "content", media, "schema"))
+
+    def reset(self, seed: dict[str, Any] | None = None) -> None:
+        """Back to the seed (or a new one): state, clock, ids, outbox, journal, faults and limits."""
+        with self.env.lock:
+            if seed is not None:
+                self._check_seed(seed)
+                self.seed = seed
+            self.env.clock.reset()
+            self.env.ids.reset()
+            self.env.outbox.clear()
+            self.journal.clear()
+            self.faults.clear()
+            self.env.limits = dict(self._limits)
+            for name, provider in self.providers.items():
+                provider.limiter.rule = self.env.limits.get(name, provider.default_limit)
+                provider.reset()
+                provider.load(self.seed.get(name) or {})
+
+    def _check_seed(self, seed: dict[str, Any]) -> None:
+        if not isinstance(seed, dict):
+            raise ValueError("a seed is a mapping of provider name to its section")
+        unknown = set(seed) - set(self.providers)
+        if unknown:
+            raise ValueError(f"seed names unknown providers: {sorted(unknown)} (known: {sorted(self.providers)})")
+
+    def load(self, seed: dict[str, Any]) -> None:
+        """Add a seed's accounts and records to the current state."""
+        with self.env.lock:
+            self._check_seed(seed)
+            for name, section in seed.items():
+                self.providers[name].load(section or {})
+
+    def set_limit(self, provider: str, limit: int | None, window: int) -> None:
+        """Change a provider's rate limit (None: no limit)."""
+        with self.env.lock:
+            rule = RateLimit(limit, window)
+            self.env.limits[provider] = rule
+            self.providers[provider].limiter.rule = rule
+            self.providers[provider].limiter.reset()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every provider's state and the clock, as JSON."""
+        with self.env.lock:
+            return {
+                "clock": self.env.clock.snapshot(),
+                "providers": {name: p.snapshot() for name, p in self.providers.items()},
+                "outbox": len(self.env.outbox),
+                "journal": self.journal.total,
+            }
+
+    # -- faults ---------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> Fault:
+        """Register a fault after checking it names a documented status and example."""
+        if fault.provider is not None and fault.provider not in self.providers:
+            raise ValueError(f"unknown provider {fault.provider!r}")
+        if fault.operation is not None:
+            specs = [self.providers[fault.provider].spec] if fault.provider else self.specs
+            if not any(fault.operation in s.by_id for s in specs):
+                raise ValueError(f"unknown operation {fault.operation!r}")
+            if fault.status is not None or fault.example is not None:
+                for spec in specs:
+                    if fault.operation in spec.by_id:
+                        self.example(spec, spec.by_id[fault.operation], fault.status, fault.example)
+        elif fault.status is not None or fault.example is not None:
+            raise ValueError("a fault with a status or example must name its operation")
+        with self.env.lock:
+            self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, provider: str, operation: str) -> Fault | None:
+        with self.env.lock:
+            for fault in self.faults:
+                if fault.matches(provider, operation):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    @staticmethod
+    def example(spec: Spec, op: Operation, status: int | None, name: str | None) -> tuple[int, Any, str]:
+        """A documented answer of an operation: (status, example body, response pointer); ValueError if none."""
+        statuses = [s for s in op.responses if s[0].isdigit()]
+        if status is None:
+            candidates = statuses if name else [s for s in statuses if s.startswith("2")]
+        else:
+            candidates = [str(status)] if str(status) in op.responses else []
+        if not candidates:
+            raise ValueError(f"{op.operation_id} documents no {status} response (documented: {', '.join(statuses)})")
+        for code in candidates:
+            response, where = spec.deref(spec.at(op.responses[code]), op.responses[code])
+            content = (response.get("content") or {}).get("application/json")
+            if content is None:
+                if name is None:
+                    return int(code), None, where
+                continue
+            for example_name, example in (content.get("examples") or {}).items():
+                example, _ = spec.deref(example, where)
+                if name in (None, example_name):
+                    return int(code), copy.deepcopy(example.get("value")), where
+            if name is None and "example" in content:
+                return int(code), copy.deepcopy(content["example"]), where
+        raise ValueError(f"{op.operation_id} has no example {name!r} for status {status or 'any'}")
+
+    # -- the request ----------------------------------------------------------
+
+    def dispatch(self, incoming: Incoming, too_large: bool = False) -> Outcome:
+        """Answer one normalised request, record it in the journal and check the answer against the spec."""
+        entry: dict[str, Any] = {
+            "time": self.env.clock.now().isoformat(),
+            "method": incoming.method,
+            "path": incoming.path,
+            "query": incoming.query,
+            "headers": incoming.headers,
+            "content_type": incoming.content_type or None,
+            "body": _truncate(incoming.body.decode("utf-8", "replace")) if incoming.body else None,
+            "form": incoming.form,
+            "violations": [],
+        }
+        with self.env.lock:
+            found = self.router.match(incoming.method, incoming.path)
+            if isinstance(found, Miss):
+                outcome = self._unmatched(found, incoming, entry)
+            else:
+                outcome = self._matched(found, incoming, entry, too_large)
+            self._check_answer(found, outcome, entry)
+            entry["status"] = outcome.reply.status
+            entry["reply"] = {
+                "status": outcome.reply.status,
+                "headers": outcome.reply.headers,
+                "body": outcome.reply.body,
+            }
+            outcome.entry = self.journal.add(entry)
+        return outcome
+
+    def _unmatched(self, miss: Miss, incoming: Incoming, entry: dict[str, Any]) -> Outcome:
+        entry.update(outcome="unmatched", reason=miss.reason, nearest=miss.nearest)
+        if miss.spec is None:
+            entry["provider"] = None
+            body = {
+                "error": "smsmock: no provider serves this path",
+                "providers": {name: p.spec.base_path + "/" for name, p in self.providers.items()},
+                "admin": "/__smsmock/",
+            }
+            return Outcome(Reply(404, body, {}))
+        name = self._names[id(miss.spec)]
+        entry["provider"] = name
+        provider = self.providers[name]
+        kind = Kind.WRONG_METHOD if miss.wrong_method else Kind.NO_ROUTE
+        command = incoming.path[len(miss.spec.base_path):].strip("/")
+        message = (
+            f"{incoming.method} is not allowed here (allowed: {', '.join(miss.allowed)})"
+            if miss.wrong_method
+            else f"no operation at {incoming.path}"
+        )
+        error = ProviderError(kind, message, detail={"command": command, "allowed": list(miss.allowed), "method": incoming.method})
+        return Outcome(self._render_error(provider, error))
+
+    def _matched(self, match: Match, incoming: Incoming, entry: dict[str, Any], too_large: bool) -> Outcome:
+        spec, op = match.spec, match.operation
+        name = self._names[id(spec)]
+        provider = self.providers[name]
+        entry.update(provider=name, operation=op.operation_id, outcome="ok")
+        latency, drop = 0.0, False
+        try:
+            prefer = _prefer(incoming.header("prefer"))
+            fault = self._take_fault(name, op.operation_id)
+            if fault is not None:
+                entry["fault"] = fault.to_json()
+                latency, drop = fault.latency, fault.drop
+                if fault.status is not None or fault.example is not None:
+                    prefer = {"code": str(fault.status) if fault.status else "", "example": fault.example or ""}
+            if prefer.get("code") or prefer.get("example"):
+                code = int(prefer["code"]) if prefer.get("code", "").isdigit() else None
+                status, body, _ = self.example(spec, op, code, prefer.get("example") or None)
+                entry["outcome"] = "fault" if fault else "override"
+                return Outcome(Reply(status, body, self._common(provider)), latency, drop)
+            if too_large and op.body:  # a body on an operation that takes none is not read at all
+                raise ProviderError(Kind.TOO_LARGE, f"the body is larger than {self.max_body} bytes")
+            credentials, reserved = _credentials(spec, op, incoming)
+            account = provider.authenticate(credentials, op)
+            entry["account"] = account
+            headers = provider.rate_limit(account)
+            args, violations = validate_request(spec, op, incoming, match.path_params, reserved)
+            entry["violations"] = [v.to_json() for v in violations]
+            refused = [v for v in violations if not v.ignored]
+            if refused:
+                raise _refusal(refused)
+            entry["args"] = args
+            result: Ok = provider.handler(op)(account, args)
+            body = provider.render(op, result)
+            status = _success_status(op)
+            reply = Reply(status, body, {**self._common(provider), **headers, **result.headers})
+            return Outcome(reply, latency, drop)
+        except ProviderError as error:
+            entry["outcome"] = "rejected"
+            entry["error"] = {"kind": error.kind.value, "message": error.message, "fields": error.fields}
+            error.detail.setdefault("operation", op)
+            if error.kind is not Kind.RATE_LIMITED and "account" in entry:
+                error.headers = {**provider.rate_headers(*provider.limiter.peek(entry["account"])), **error.headers}
+            return Outcome(self._render_error(provider, error), latency, drop)
+        except ValueError as exc:  # a Prefer header naming an undocumented answer
+            entry["outcome"] = "rejected"
+            error = ProviderError(Kind.VALIDATION, f"Prefer: {exc}", fields={"Prefer": [str(exc)]})
+            return Outcome(self._render_error(provider, error), latency, drop)
+
+    def _common(self, provider: Provider) -> dict[str, str]:
+        common = getattr(provider, "common_headers", None)
+        return dict(common()) if common else {}
+
+    def _render_error(self, provider: Provider, error: ProviderError) -> Reply:
+        reply = provider.render_error(error)
+        reply.headers = {**self._common(provider), **error.headers, **reply.headers}
+        return reply
+
+    def _check_answer(self, found: Match | Miss, outcome: Outcome, entry: dict[str, Any]) -> None:
+        """Every answer must match the spec's response for its status; drift is recorded, and raised when strict."""
+        reply = outcome.reply
+        if isinstance(found, Match):
+            spec, declared = found.spec, found.operation.responses.get(str(reply.status))
+            where = f"{found.operation.operation_id} {reply.status}"
+            if declared is None:
+                problems = [f"status {reply.status} is not documented for {found.operation.operation_id}"]
+            else:
+                problems = validate_response(spec, declared, "application/json", reply.body)
+        elif found.spec is not None:
+            spec = found.spec
+            routing = spec.document.get("x-smsmock-routing") or {}
+            pointer = routing.get("method_not_allowed" if found.wrong_method else "not_found")
+            where = f"{spec.provider} routing {reply.status}"
+            problems = validate_response(spec, pointer, "application/json", reply.body) if pointer else []
+        else:
+            return
+        if problems:
+            entry["response_problems"] = problems
+            if self.strict:
+                raise ContractDrift(f"smsmock answered {where} outside its own spec: " + "; ".join(problems))
+
+
+def _stem(spec: Spec) -> str:
+    return re.sub(r"[^a-z0-9_]+", "_", spec.title.lower()).strip("_") or "api"
+
+
+def _success_status(op: Operation) -> int:
+    return int(next((s for s in op.responses if s.startswith("2") and s.isdigit()), "200"))
+
+
+def _refusal(violations: list[Violation]) -> ProviderError:
+    """The provider error for refused violations: path ids that cannot exist are not found, the rest invalid."""
+    fields: dict[str, list[str]] = {}
+    for v in violations:
+        fields.setdefault(v.name or v.location, []).append(f"The {v.name or v.location} field {v.message}.")
+    if all(v.location == "path" for v in violations):
+        return ProviderError(Kind.NOT_FOUND, "; ".join(v.describe() for v in violations), fields)
+    return ProviderError(Kind.VALIDATION, "; ".join(v.describe() for v in violations), fields)
+
+
+def _credentials(spec: Spec, op: Operation, incoming: Incoming) -> tuple[dict[str, str], set[str]]:
+    """Raw credential values by security scheme name, and the query names that carry credentials."""
+    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+    query = dict(incoming.query)
+    found: dict[str, str] = {}
+    reserved: set[str] = set()
+    for requirement in op.security:
+        for name in requirement:
+            scheme = schemes.get(name) or {}
+            if scheme.get("type") == "apiKey":
+                where, key = scheme.get("in"), scheme.get("name", "")
+                if where == "query":
+                    reserved.add(key)
+                    value = query.get(key)
+                elif where == "header":
+                    value = incoming.header(key)
+                else:
+                    value = _cookie(incoming.header("cookie"), key)
+            elif scheme.get("type") == "http":
+                value = incoming.header("authorization")
+            else:
+                value = None
+            if value is not None:
+                found[name] = value
+    return found, reserved
+
+
+def _cookie(header: str | None, name: str) -> str | None:
+    for part in (header or "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def basic_credentials(value: str) -> tuple[str, str] | None:
+    """``Basic base64(user:password)`` as (user, password), or None when malformed."""
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        user, sep, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
+
+
+def dumps(body: Any) -> bytes:
+    """A JSON body as sent on the wire."""
+    return json.dumps(body, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")

@@ -1,0 +1,70 @@
+"""SMS facts shared by the providers: encodings, segments, phone numbers."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "GSM7_BASIC",
+    "GSM7_EXTENSION",
+    "Segments",
+    "india_mobile",
+    "kenya_mobile",
+    "segments",
+]
+
+# 3GPP TS 23.038 default alphabet (the escape code 0x1B left out) and its extension table.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+GSM7_SINGLE, GSM7_PART = 160, 153
+UCS2_SINGLE, UCS2_PART = 70, 67
+
+
+@dataclass(frozen=True)
+class Segments:
+    """How a text travels: its encoding, its length in units and the number of segments."""
+
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets for GSM-7, UTF-16 code units for UCS-2
+    count: int
+
+
+def _pack(widths: list[int], single: int, part: int) -> int:
+    """Segments needed: one if it all fits, else greedy parts that never split a character."""
+    if sum(widths) <= single:
+        return 1
+    count, used = 1, 0
+    for width in widths:
+        if used + width > part:
+            count, used = count + 1, 0
+        used += width
+    return count
+
+
+def segments(text: str) -> Segments:
+    """Encoding and segment count of a text (GSM-7 if every character fits, else UCS-2)."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+        widths = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
+        return Segments("GSM-7", sum(widths), _pack(widths, GSM7_SINGLE, GSM7_PART))
+    widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # surrogate pairs stay together
+    return Segments("UCS-2", sum(widths), _pack(widths, UCS2_SINGLE, UCS2_PART))
+
+
+_KENYA = re.compile(r"^(?:\+?254|0)([71][0-9]{8})$")
+_INDIA = re.compile(r"^(?:\+91|0091|91|0)?([6-9][0-9]{9})$")
+
+
+def kenya_mobile(raw: str) -> str | None:
+    """``2547XXXXXXXX`` for a Kenyan mobile in any accepted form (254…, +254…, 07…, 01…), else None."""
+    match = _KENYA.match(re.sub(r"[\s-]", "", raw))
+    return f"254{match.group(1)}" if match else None
+
+
+def india_mobile(raw: str) -> str | None:
+    """The 10-digit national number of an Indian mobile (optional 91/+91/0091/0 prefix), else None."""
+    match = _INDIA.match(re.sub(r"[\s-]", "", raw))
+    return match.group(1) if match else None

@@ -1,0 +1,227 @@
+"""Shared state: a controllable clock, seedable ids, the outbox of messages and the request journal."""
+from __future__ import annotations
+
+import collections
+import random
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+__all__ = ["Clock", "Ids", "Journal", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER"]
+
+UTC = timezone.utc
+# A message leaves the queue this long after its send time, and settles (delivered or failed) after that.
+SENT_AFTER = timedelta(seconds=1)
+SETTLED_AFTER = timedelta(seconds=3)
+DEFAULT_START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+
+
+class Clock:
+    """Time as the mock sees it: frozen (tests) or following the wall clock, and movable either way."""
+
+    def __init__(self, start: datetime | None = DEFAULT_START) -> None:
+        self.frozen = start is not None
+        self._start = start
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the start time (frozen) or to the wall clock (following)."""
+        self._base = self._start if self._start is not None else datetime.now(UTC)
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        """The current time (UTC, aware)."""
+        base = self._base if self.frozen else datetime.now(UTC)
+        return base + self._offset
+
+    def advance(self, seconds: float) -> datetime:
+        """Move time forward; delivery statuses follow."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._offset += timedelta(seconds=seconds)
+        return self.now()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The clock as JSON."""
+        return {"now": self.now().isoformat(), "frozen": self.frozen}
+
+
+class Ids:
+    """Deterministic identifiers: counters per kind and a seeded random source for uuids."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        """Start every counter and the random source again."""
+        self._random = random.Random(self.seed)
+        self._counters: dict[str, int] = collections.defaultdict(int)
+
+    def next(self, kind: str) -> int:
+        """1, 2, 3, … per kind."""
+        self._counters[kind] += 1
+        return self._counters[kind]
+
+    def label(self, prefix: str, width: int = 4) -> str:
+        """``PREFIX-0001``, ``PREFIX-0002``, …"""
+        return f"{prefix}-{self.next(prefix):0{width}d}"
+
+    def uuid1(self, when: datetime) -> str:
+        """A version-1 uuid for a time, its node and clock sequence from the seeded source."""
+        ticks = int((when - datetime(1582, 10, 15, tzinfo=UTC)).total_seconds() * 10**7)
+        ticks += self.next("uuid-ticks")  # distinct even within one tick
+        low, mid, high = ticks & 0xFFFFFFFF, (ticks >> 32) & 0xFFFF, (ticks >> 48) & 0x0FFF
+        clock_seq = self._random.getrandbits(14)
+        node = self._random.getrandbits(48) | (1 << 40)  # multicast bit: not a real MAC
+        return str(uuid.UUID(fields=(low, mid, high | 0x1000, 0x80 | (clock_seq >> 8), clock_seq & 0xFF, node)))
+
+    def token(self, length: int = 6) -> str:
+        """A random digit string (one-time codes in examples)."""
+        return "".join(self._random.choice("0123456789") for _ in range(length))
+
+
+@dataclass
+class Message:
+    """One text the mock accepted, whatever the provider; its status follows the clock."""
+
+    id: str
+    provider: str
+    account: str
+    sender: str
+    recipient: str
+    text: str
+    encoding: str
+    segments: int
+    credits: int
+    created_at: datetime
+    send_at: datetime
+    scheduled: bool
+    fails: bool
+    campaign: str | None = None
+    operation: str = ""
+    settled_at: datetime | None = None  # set by "deliver now"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def status(self, now: datetime) -> str:
+        """scheduled / queued → sent → delivered or failed, by the clock."""
+        settled = self.settled_at or self.send_at + SETTLED_AFTER
+        if now >= settled:
+            return "failed" if self.fails else "delivered"
+        if now >= self.send_at + SENT_AFTER:
+            return "sent"
+        return "scheduled" if self.scheduled and now < self.send_at else "queued"
+
+    def sent_at(self, now: datetime) -> datetime | None:
+        """When it left the queue, once it has."""
+        moment = min(self.send_at + SENT_AFTER, self.settled_at or self.send_at + SENT_AFTER)
+        return moment if now >= moment else None
+
+    def done_at(self, now: datetime) -> datetime | None:
+        """When it was delivered or failed, once it has."""
+        moment = self.settled_at or self.send_at + SETTLED_AFTER
+        return moment if now >= moment else None
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The message as the admin API and the fixtures show it."""
+        data = asdict(self)
+        for key in ("created_at", "send_at", "settled_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        data["status"] = self.status(now)
+        sent, done = self.sent_at(now), self.done_at(now)
+        data["sent_at"] = sent.isoformat() if sent else None
+        data["delivered_at"] = done.isoformat() if done and not self.fails else None
+        return data
+
+
+class Outbox:
+    """Every message sent, across providers, newest last; capped."""
+
+    def __init__(self, cap: int = 10_000) -> None:
+        self._messages: collections.OrderedDict[str, Message] = collections.OrderedDict()
+        self.cap = cap
+        self.dropped = 0
+
+    def add(self, message: Message) -> Message:
+        """Record a message, forgetting the oldest past the cap."""
+        self._messages[message.id] = message
+        while len(self._messages) > self.cap:
+            self._messages.popitem(last=False)
+            self.dropped += 1
+        return message
+
+    def get(self, message_id: str) -> Message | None:
+        """A message by id, if still held."""
+        return self._messages.get(message_id)
+
+    def __iter__(self):
+        return iter(list(self._messages.values()))
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def search(
+        self, provider: str | None = None, recipient: str | None = None, text: str | None = None
+    ) -> list[Message]:
+        """Messages matching every given filter (recipient by digits, text by substring), oldest first."""
+        digits = "".join(ch for ch in recipient or "" if ch.isdigit())
+        return [
+            m
+            for m in self
+            if (provider is None or m.provider == provider)
+            and (not digits or m.recipient.endswith(digits[-9:]) or digits.endswith(m.recipient[-9:]))
+            and (text is None or text.lower() in m.text.lower())
+        ]
+
+    def settle(self, now: datetime, ids: Iterable[str] | None = None) -> int:
+        """Deliver (or fail) now every unsettled message, or those named."""
+        count = 0
+        for message in self:
+            if ids is not None and message.id not in ids:
+                continue
+            if message.status(now) not in ("delivered", "failed"):
+                message.settled_at = max(now, message.created_at)
+                if message.send_at > now:  # a scheduled one goes out now
+                    message.send_at = now
+                count += 1
+        return count
+
+    def clear(self) -> None:
+        """Forget every message."""
+        self._messages.clear()
+        self.dropped = 0
+
+
+class Journal:
+    """The last requests the mock answered, with their outcome; capped."""
+
+    def __init__(self, cap: int = 1_000) -> None:
+        self._entries: collections.deque[dict[str, Any]] = collections.deque(maxlen=cap)
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def add(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Record one request (its ``seq`` is assigned here)."""
+        with self._lock:
+            self._count += 1
+            entry["seq"] = self._count
+            self._entries.append(entry)
+        return entry
+
+    def entries(self, since: int = 0) -> list[dict[str, Any]]:
+        """Entries after a sequence number, oldest first."""
+        with self._lock:
+            return [e for e in self._entries if e["seq"] > since]
+
+    @property
+    def total(self) -> int:
+        """How many requests were recorded since the last clear."""
+        return self._count
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._count = 0

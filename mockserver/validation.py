@@ -1,0 +1,308 @@
+"""Validate a normalised request against its operation: pure, returns arguments and violations."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .spec import Operation, Parameter, Spec, pointer_join
+
+__all__ = ["Incoming", "Violation", "coerce", "validate_request", "validate_response"]
+
+JSON_TYPES = ("application/json",)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
+@dataclass
+class Incoming:
+    """A request normalised at the edge, whatever the transport."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    content_type: str = ""  # media type only, lower-case
+    body: bytes = b""
+    form: list[tuple[str, str]] | None = None  # parsed fields of a form body
+
+    def header(self, name: str) -> str | None:
+        """A header value by case-insensitive name."""
+        return self.headers.get(name.lower())
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a request breaks the contract."""
+
+    location: str  # path, query, header, body, content-type
+    name: str  # the parameter or field ("" for the whole body)
+    keyword: str  # the JSON Schema keyword, or required / unknown / content-type / json / repeated
+    message: str
+    pointer: str = ""  # inside the value, for nested bodies
+    expected: Any = None
+    received: Any = None
+    ignored: bool = False  # the platform ignores it (recorded, not refused)
+
+    def describe(self) -> str:
+        """One line: where, what the spec wants, what came."""
+        kind = {"body": "field", "content-type": ""}.get(self.location, "parameter")
+        where = f"{self.location} {kind} {self.name!r}" if self.name else f"{self.location}"
+        return f"{where} {self.message}".replace("  ", " ")
+
+    def to_json(self) -> dict[str, Any]:
+        """The violation as the journal shows it."""
+        return {
+            "location": self.location,
+            "name": self.name,
+            "keyword": self.keyword,
+            "message": self.message,
+            "pointer": self.pointer,
+            "expected": self.expected,
+            "received": self.received,
+            "ignored": self.ignored,
+            "text": self.describe(),
+        }
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return kind
+    if kind:
+        return [kind]
+    for key in ("oneOf", "anyOf", "allOf"):
+        found = [t for sub in schema.get(key) or [] if isinstance(sub, dict) for t in _types(sub)]
+        if found:
+            return found
+    if "enum" in schema:
+        return sorted({type(v).__name__.replace("str", "string").replace("int", "integer") for v in schema["enum"]})
+    return []
+
+
+def coerce(value: str, schema: dict[str, Any]) -> Any:
+    """A wire string as the schema's type (left a string when it does not parse: validation says why)."""
+    types = _types(schema)
+    if "string" in types or not types:
+        return value
+    if "integer" in types and _INTEGER.match(value):
+        return int(value)
+    if "number" in types and _NUMBER.match(value.strip()):
+        number = float(value)
+        return int(number) if number.is_integer() and "integer" in types else number
+    if "boolean" in types and value.lower() in _BOOLEANS:
+        return _BOOLEANS[value.lower()]
+    if "null" in types and value == "":
+        return None
+    if "array" in types:
+        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        return [coerce(part, items) for part in value.split(",")] if value else []
+    return value
+
+
+def _schema_message(error: Any) -> tuple[str, Any]:
+    """A short description of what the schema wants, from a jsonschema error."""
+    keyword, wanted = error.validator, error.validator_value
+    if keyword == "enum":
+        return f"must be one of {wanted}, got {error.instance!r}", wanted
+    if keyword == "type":
+        return f"must be of type {wanted}, got {error.instance!r}", wanted
+    if keyword == "pattern":
+        return f"must match {wanted}, got {error.instance!r}", wanted
+    return error.message, wanted
+
+
+def _missing(error: Any) -> list[str]:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [name for name in error.validator_value if name not in instance]
+
+
+def _extra(error: Any, schema_properties: set[str], patterns: list[re.Pattern[str]]) -> list[str]:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [n for n in instance if n not in schema_properties and not any(p.search(n) for p in patterns)]
+
+
+def _check_value(spec: Spec, param: Parameter, value: Any, location: str) -> list[Violation]:
+    found = []
+    for error in spec.validator(param.schema_pointer).iter_errors(value):
+        message, wanted = _schema_message(error)
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path) if error.absolute_path else ""
+        found.append(
+            Violation(
+                location,
+                param.name,
+                str(error.validator),
+                message,
+                pointer,
+                wanted,
+                error.instance,
+                ignored=param.on_invalid == "ignore",
+            )
+        )
+    return found
+
+
+def _last(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    return grouped
+
+
+def _parameters(
+    spec: Spec,
+    operation: Operation,
+    location: str,
+    supplied: dict[str, list[str]],
+    reserved: set[str],
+    args: dict[str, Any],
+) -> list[Violation]:
+    """Parameters of one location: coerce, validate, fill defaults; report missing, unknown and repeated."""
+    violations: list[Violation] = []
+    declared = operation.parameters_in(location)
+    names = {p.name for p in declared if not p.is_free_form}
+    free_form = [p for p in declared if p.is_free_form]
+    claimed: set[str] = set()
+    for param in declared:
+        if param.is_free_form:
+            values = {n: v[-1] for n, v in supplied.items() if n not in names and param.takes(n)}
+            claimed.update(values)
+            if not values:
+                if param.required:
+                    violations.append(Violation(location, param.name, "required", "is required but missing"))
+                continue
+            props = param.schema.get("patternProperties") or {}
+            value = {n: coerce(v, next((s for p, s in props.items() if re.search(p, n)), {})) for n, v in values.items()}
+        elif param.name in supplied:
+            raw = supplied[param.name]
+            if len(raw) > 1 and "array" not in _types(param.schema):
+                violations.append(
+                    Violation(location, param.name, "repeated", f"sent {len(raw)} times; the last value is used", received=raw, ignored=True)
+                )
+            value = [coerce(v, param.schema.get("items") or {}) for v in raw] if "array" in _types(param.schema) and param.explode else coerce(raw[-1], param.schema)
+        else:
+            if param.required:
+                violations.append(Violation(location, param.name, "required", "is required but missing", expected=param.schema.get("type")))
+            elif "default" in param.schema:
+                args[param.name] = param.schema["default"]
+            continue
+        problems = _check_value(spec, param, value, location)
+        violations += problems
+        if any(p.ignored for p in problems) and not any(not p.ignored for p in problems):
+            if "default" in param.schema:
+                args[param.name] = param.schema["default"]
+            continue
+        args[param.name] = value
+    if location in ("query", "cookie"):
+        for name, values in supplied.items():
+            if name not in names and name not in claimed and name not in reserved:
+                hint = " (not a documented parameter)" if not free_form else ""
+                violations.append(
+                    Violation(location, name, "unknown", f"is not documented for {operation.operation_id}{hint}", received=values[-1], ignored=True)
+                )
+    return violations
+
+
+def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, Any]) -> list[Violation]:
+    """Decode, coerce and validate the body; merge its fields into the arguments."""
+    if not operation.body:
+        return []
+    violations: list[Violation] = []
+    media = incoming.content_type
+    pointer = operation.body.get(media)
+    fields: Any = {}
+    has_body = bool(incoming.body) or bool(incoming.form)
+    if pointer is None:
+        if has_body or operation.body_required:
+            violations.append(
+                Violation(
+                    "content-type",
+                    "",
+                    "content-type",
+                    f"{media or 'missing'} is not accepted, so the body is not read (send {' or '.join(operation.body)})",
+                    expected=list(operation.body),
+                    received=media or None,
+                    ignored=True,
+                )
+            )
+        pointer = next(iter(operation.body.values()))
+    elif media in JSON_TYPES or media.endswith("+json"):
+        if incoming.body.strip():
+            try:
+                fields = json.loads(incoming.body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                return [Violation("body", "", "json", f"is not valid JSON: {exc}", received=incoming.body[:200].decode("utf-8", "replace"))]
+    elif media in FORM_TYPES:
+        properties, patterns = spec.object_properties(pointer)
+        repeated = _last(incoming.form or [])
+        fields = {}
+        for name, values in repeated.items():
+            schema_pointer = properties.get(name) or next((p for rx, p in patterns if rx.search(name)), None)
+            schema = spec.resolve_schema(schema_pointer) if schema_pointer else {}
+            fields[name] = coerce(values[-1], schema)
+    else:
+        fields = incoming.body.decode("utf-8", "replace")
+    if not has_body and not operation.body_required:
+        return violations
+    properties, patterns = spec.object_properties(pointer)
+    unknown: set[str] = set()
+    for error in spec.validator(pointer).iter_errors(fields):
+        path = list(error.absolute_path)
+        name = str(path[0]) if path else ""
+        inner = "/" + "/".join(str(p) for p in path[1:]) if len(path) > 1 else ""
+        if error.validator == "required" and not path:
+            for missing in _missing(error):
+                violations.append(Violation("body", missing, "required", "is required but missing"))
+        elif error.validator in ("additionalProperties", "unevaluatedProperties") and not path:
+            for extra in _extra(error, set(properties), [rx for rx, _ in patterns]):
+                unknown.add(extra)
+                violations.append(
+                    Violation("body", extra, "unknown", f"is not documented for {operation.operation_id}", received=fields.get(extra), ignored=True)
+                )
+        else:
+            message, wanted = _schema_message(error)
+            violations.append(Violation("body", name, str(error.validator), message, inner, wanted, error.instance))
+    if isinstance(fields, dict):
+        for name, value in fields.items():
+            if name not in unknown:
+                args[name] = value
+        for name, prop_pointer in properties.items():
+            if name not in fields:
+                prop = spec.resolve_schema(prop_pointer)
+                if "default" in prop:
+                    args[name] = prop["default"]
+    return violations
+
+
+def validate_request(
+    spec: Spec,
+    operation: Operation,
+    incoming: Incoming,
+    path_params: dict[str, str],
+    reserved_query: set[str] = frozenset(),
+) -> tuple[dict[str, Any], list[Violation]]:
+    """The operation's arguments (coerced, defaults filled) and every violation of the request."""
+    args: dict[str, Any] = {}
+    violations = _parameters(spec, operation, "path", {k: [v] for k, v in path_params.items()}, set(), args)
+    violations += _parameters(spec, operation, "query", _last(incoming.query), set(reserved_query), args)
+    headers = {name: [value] for name, value in incoming.headers.items()}
+    violations += _parameters(spec, operation, "header", headers, set(), args)
+    violations += _body(spec, operation, incoming, args)
+    return args, violations
+
+
+def validate_response(spec: Spec, response_pointer: str, media_type: str, body: Any) -> list[str]:
+    """Why a body does not match the response declared at a pointer (empty: it matches)."""
+    response, where = spec.deref(spec.at(response_pointer), response_pointer)
+    content = response.get("content") or {}
+    if body is None:
+        return [] if not content or media_type not in content else ["the spec declares a body, the answer has none"]
+    if media_type not in content:
+        return [f"the spec declares no {media_type} body for this response"]
+    if "schema" not in content[media_type]:
+        return []
+    validator = spec.validator(pointer_join(where, "content", media_type, "schema"))
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(body)]
