@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -126,16 +127,34 @@ def _serve(path: str) -> Response:
         time.sleep(outcome.latency)
     reply = outcome.reply
     if outcome.drop:
-        return Response(_dropped(), status=reply.status, headers={"Content-Length": "1024"})
+        return _drop()
     if reply.body is None:
         return Response(b"", status=reply.status, headers=reply.headers, content_type="text/html; charset=UTF-8")
     return Response(dumps(reply.body), status=reply.status, headers=reply.headers, mimetype="application/json")
 
 
-def _dropped() -> Iterator[bytes]:
-    """A body that fails mid-way: the server closes the connection before the promised bytes."""
+def _drop() -> Response:
+    """Close the client's connection without an answer (an injected fault).
+
+    Under waitress the socket is shut down, so the client sees the server hang up with no response
+    (``requests.ConnectionError``). Elsewhere (the Flask test client, other servers) the body fails
+    mid-way, which every client also reports as a broken connection.
+    """
+    probe = request.environ.get("waitress.client_disconnected")
+    channel = getattr(probe, "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        return Response(b"", status=200)
+    return Response(_broken_body(), status=200, headers={"Content-Length": "1024"})
+
+
+def _broken_body() -> Iterator[bytes]:
+    yield b"{"
     raise ConnectionAbortedError("smsmock: connection dropped by an injected fault")
-    yield b""  # pragma: no cover - makes this a generator
 
 
 def _http_error(error: HTTPException) -> Response:

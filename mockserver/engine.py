@@ -101,6 +101,7 @@ class Mock:
             name = spec.provider or _stem(spec)
             self.providers[name] = provider_class(spec.provider)(spec, self.env)
         self._names = {id(spec): name for spec, name in zip(self.specs, self.providers)}
+        self._check_seed(self.seed)
         self._warm()
         self.reset()
 
@@ -143,6 +144,13 @@ class Mock:
         unknown = set(seed) - set(self.providers)
         if unknown:
             raise ValueError(f"seed names unknown providers: {sorted(unknown)} (known: {sorted(self.providers)})")
+        for name, section in seed.items():
+            if section is not None and not isinstance(section, dict):
+                raise ValueError(f"seed section {name!r} must be a mapping, not {type(section).__name__}")
+            # A dry run on a scratch provider, so that a bad seed changes nothing at all.
+            provider = self.providers[name]
+            scratch = Env(Clock(), Ids(self.env.ids.seed), Outbox(), dict(self.env.limits))
+            type(provider)(provider.spec, scratch).load(section or {})
 
     def load(self, seed: dict[str, Any]) -> None:
         """Add a seed's accounts and records to the current state."""

@@ -1,0 +1,245 @@
+"""The generic engine: handlers per operation, unmatched requests, overrides, faults, drift, other specs."""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from conftest import Api
+from mockserver.app import create_app, get_mock
+from mockserver.engine import ContractDrift, Fault
+from mockserver.providers import provider_class
+from mockserver.providers.base import Provider
+from mockserver.spec import load_bundled
+
+QUICKCOM = "app_key=YOUR_KEY&app_secret=YOUR_SECRET"
+TINY_SPEC = """
+openapi: 3.1.0
+info: {title: Tiny, version: "1"}
+servers: [{url: "https://api.example.test/v1"}]
+security: [{key: []}]
+paths:
+  /things/{id}:
+    get:
+      operationId: get_thing
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+      responses:
+        "200":
+          description: The thing.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Thing"}
+              examples: {documented: {value: {id: 1, name: Widget}}}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "404": {description: No such thing.}
+  /things:
+    post:
+      operationId: create_thing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Thing"}
+      responses:
+        "201": {description: Created.}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "422":
+          description: Invalid.
+          content: {application/json: {schema: {type: object}}}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Key}
+  schemas:
+    Thing:
+      type: object
+      required: [id, name]
+      properties:
+        id: {type: integer}
+        name: {type: string}
+  responses:
+    Unauthorized:
+      description: Bad key.
+      content:
+        application/json:
+          schema: {type: object, required: [error], properties: {error: {type: string}}}
+          examples: {bad: {value: {error: bad key}}}
+"""
+QUICKFLOW = {"Authorization": "token your_api_key:your_api_secret"}
+
+
+@pytest.mark.parametrize("provider", ["quickflow", "quickcom", "smsflow"])
+def test_every_operation_has_exactly_one_handler_and_every_handler_an_operation(provider: str) -> None:
+    spec = load_bundled()[provider]
+    cls = provider_class(provider)
+    base = set(dir(Provider))
+    handlers = {
+        name
+        for name, member in inspect.getmembers(cls, inspect.isfunction)
+        if not name.startswith("_") and name not in base and name != "common_headers"
+    }
+    assert handlers == {op.operation_id for op in spec.operations}
+
+
+def test_unmatched_request_names_the_nearest_operations(api: Api) -> None:
+    answer = api.get("/api/v1/send-mesage", params={"app_key": "YOUR_KEY", "app_secret": "YOUR_SECRET"})
+    assert answer.status == 404
+    assert answer.json["error_code"] == "ROUTE_NOT_FOUND"
+    entry = api.last()
+    assert entry["outcome"] == "unmatched"
+    assert entry["reason"] == "no operation at this path"
+    assert entry["nearest"][0] == {
+        "operation": "send_message",
+        "method": "GET",
+        "path": "/api/v1/send-message",
+        "why": "path differs (did you mean /api/v1/send-message?)",
+    }
+
+
+def test_wrong_verb_is_explained_in_the_journal(api: Api) -> None:
+    answer = api.request("PUT", "/api/contacts/1", headers={"Authorization": "Bearer YOUR_API_KEY"})
+    assert answer.status == 404
+    assert answer.json == {"errors": [{"title": "The resource you are looking for does not exist.", "status": 404}]}
+    entry = api.last()
+    assert entry["reason"] == "the path exists but not for this method (allowed: DELETE, GET, POST)"
+
+
+def test_a_path_no_provider_serves(api: Api) -> None:
+    answer = api.get("/nothing/here")
+    assert answer.status == 404
+    assert answer.json["providers"] == {"quickflow": "/api/method/", "quickcom": "/api/v1/", "smsflow": "/api/"}
+
+
+def test_prefer_header_picks_a_documented_example(api: Api) -> None:
+    answer = api.get(f"/api/v1/send-message?{QUICKCOM}", headers={"Prefer": "code=402"})
+    assert answer.status == 402
+    assert answer.json["error_code"] == "INSUFFICIENT_BALANCE"
+    assert api.last()["outcome"] == "override"
+    assert len(api.mock.env.outbox) == 0
+
+
+def test_prefer_header_for_an_undocumented_status_is_refused_in_the_provider_format(api: Api) -> None:
+    answer = api.get(f"/api/v1/check-balance?{QUICKCOM}", headers={"Prefer": "code=418"})
+    assert answer.status == 422
+    assert answer.json["error_code"] == "VALIDATION_ERROR"
+    assert "documents no 418 response" in answer.json["message"]
+
+
+def test_fault_answers_the_next_n_calls_then_stops(api: Api) -> None:
+    api.mock.add_fault(Fault(provider="quickcom", operation="check_balance", status=429, times=2))
+    statuses = [api.get(f"/api/v1/check-balance?{QUICKCOM}").status for _ in range(3)]
+    assert statuses == [429, 429, 200]
+    assert [e["outcome"] for e in api.mock.journal.entries()] == ["fault", "fault", "ok"]
+
+
+def test_fault_with_a_named_example(api: Api) -> None:
+    api.mock.add_fault(Fault(operation="get_sms", status=404, example="unknown_sms"))
+    answer = api.get("/api/method/quickflow.sms.get", params={"uid": "SMS-0001"}, headers=QUICKFLOW)
+    assert answer.status == 404
+    assert answer.json["exc_type"] == "DoesNotExistError"
+
+
+def test_fault_must_name_a_documented_answer() -> None:
+    mock = get_mock(create_app())
+    with pytest.raises(ValueError, match="documents no 500 response"):
+        mock.add_fault(Fault(operation="check_balance", status=500))
+    with pytest.raises(ValueError, match="unknown operation"):
+        mock.add_fault(Fault(operation="nope"))
+
+
+def test_latency_is_recorded_and_the_answer_unchanged(api: Api) -> None:
+    api.mock.add_fault(Fault(operation="get_account_status", latency=0.01))
+    answer = api.get(f"/api/v1/account-status?{QUICKCOM}")
+    assert answer.status == 200
+    assert api.last()["fault"]["latency"] == 0.01
+
+
+def test_dropped_connection_reaches_the_client_as_a_connection_error(live_server, strict_app) -> None:
+    mock = get_mock(strict_app)
+    mock.reset()
+    mock.add_fault(Fault(operation="get_account_status", drop=True))
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(f"{live_server.url}/api/v1/account-status?{QUICKCOM}", timeout=5)
+    assert requests.get(f"{live_server.url}/api/v1/account-status?{QUICKCOM}", timeout=5).status_code == 200
+
+
+def test_body_over_the_limit_is_413_in_the_provider_format() -> None:
+    app = create_app(max_body=1024, strict=True)
+    client = app.test_client()
+    answer = client.post("/api/method/quickflow.sms.send", headers=QUICKFLOW, json={"message": "x" * 2000})
+    assert answer.status_code == 413
+    assert answer.get_json()["exc_type"] == "RequestEntityTooLarge"
+    answer = client.post("/api/contacts", headers={"Authorization": "Bearer YOUR_API_KEY"}, data={"name": "x" * 2000})
+    assert answer.status_code == 413
+    assert answer.get_json()["errors"][0]["status"] == 413
+
+
+def test_ids_and_uuids_are_deterministic_for_a_seed() -> None:
+    def run() -> list[str]:
+        client = create_app(strict=True).test_client()
+        url = (f"/api/v1/send-message?{QUICKCOM}&dlt_template_id=1507162019748109480"
+               "&mobile_numbers=9876543210&route_type=1&v1=1&v2=2")
+        sent = client.get(url).get_json()["data"]["uuid"]
+        sms = client.post("/api/method/quickflow.sms.send", headers=QUICKFLOW,
+                          json={"recipient": "254700000001", "sender_id": "YOUR_SENDER_ID", "message": "x"})
+        return [sent, sms.get_json()["message"]["data"]["messages"][0]["uid"]]
+
+    assert run() == run()
+
+
+def test_a_drifting_answer_raises_when_strict_and_is_recorded_otherwise(tmp_path: Path) -> None:
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "Drift", "version": "1"},
+        "servers": [{"url": "https://example.test/drift"}],
+        "paths": {
+            "/thing": {
+                "get": {
+                    "operationId": "get_thing",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+                                    "examples": {"wrong": {"value": {"id": "not an integer"}}},
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }
+    path = tmp_path / "drift.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    strict = create_app([path], strict=True)
+    strict.testing = True
+    with pytest.raises(ContractDrift, match="get_thing 200"):
+        strict.test_client().get("/drift/thing")
+    lenient = create_app([path])
+    assert lenient.test_client().get("/drift/thing").status_code == 200
+    assert get_mock(lenient).journal.entries()[-1]["response_problems"] == ["id: 'not an integer' is not of type 'integer'"]
+
+
+def test_another_openapi_file_is_served_from_its_examples(tmp_path: Path) -> None:
+    """A fourth provider without code: routes, auth presence, validation and answers from the spec."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY_SPEC, encoding="utf-8")
+    app = create_app([*load_bundled().values(), path], strict=True)
+    client = app.test_client()
+    ok = client.get("/v1/things/7", headers={"X-Key": "anything"})
+    assert ok.status_code == 200 and ok.get_json() == {"id": 1, "name": "Widget"}
+    assert client.get("/v1/things/7").status_code == 401
+    assert client.get("/v1/things/7").get_json() == {"error": "bad key"}
+    bad = client.get("/v1/things/0", headers={"X-Key": "k"})
+    assert bad.status_code == 404  # a path id its schema rules out cannot exist
+    created = client.post("/v1/things", headers={"X-Key": "k"}, json={"name": "Gadget"})
+    assert created.status_code == 422
+    assert created.get_json()["fields"] == {"id": ["The id field is required but missing."]}
+    # the bundled providers are still there, with their seed
+    assert client.get(f"/api/v1/account-status?{QUICKCOM}").status_code == 200
