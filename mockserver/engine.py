@@ -6,7 +6,7 @@ import copy
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Kind, ProviderError
 from .providers import provider_class
@@ -37,6 +37,8 @@ class Fault:
     times: int | None = 1  # None: until cleared
     latency: float = 0.0
     drop: bool = False
+    body: Any = None  # with ``status``: answer exactly this body (a generated, spec-valid answer)
+    headers: dict[str, str] | None = None
 
     def matches(self, provider: str, operation: str) -> bool:
         """Whether this fault applies to a request for that provider and operation."""
@@ -95,6 +97,7 @@ class Mock:
         self.strict = strict
         self.max_body = max_body
         self.faults: list[Fault] = []
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told of every journal entry
         self.seed: dict[str, Any] = seed if seed is not None else {}
         self.providers: dict[str, Provider] = {}
         for spec in self.specs:
@@ -124,7 +127,7 @@ class Mock:
     def reset(self, seed: dict[str, Any] | None = None) -> None:
         """Back to the seed (or a new one): state, clock, ids, outbox, journal, faults and limits."""
         with self.env.lock:
-            if seed is not None:
+            if seed is not None and seed is not self.seed:
                 self._check_seed(seed)
                 self.seed = seed
             self.env.clock.reset()
@@ -262,6 +265,8 @@ class Mock:
                 "body": outcome.reply.body,
             }
             outcome.entry = self.journal.add(entry)
+            for listener in list(self.listeners):
+                listener(entry)
         return outcome
 
     def _unmatched(self, miss: Miss, incoming: Incoming, entry: dict[str, Any]) -> Outcome:
@@ -293,12 +298,22 @@ class Mock:
         provider = self.providers[name]
         entry.update(provider=name, operation=op.operation_id, outcome="ok")
         latency, drop = 0.0, False
+        credentials, reserved = _credentials(spec, op, incoming)
+        # Validation is pure: done first, so that the journal holds every contract violation even
+        # when a fault, an override or an auth failure decides the answer.
+        args, violations = validate_request(spec, op, incoming, match.path_params, reserved)
+        violations = _auth_violations(spec, op, credentials) + violations
+        entry["violations"] = [v.to_json() for v in violations]
         try:
             prefer = _prefer(incoming.header("prefer"))
             fault = self._take_fault(name, op.operation_id)
             if fault is not None:
                 entry["fault"] = fault.to_json()
                 latency, drop = fault.latency, fault.drop
+                if fault.status is not None and (fault.body is not None or fault.headers is not None):
+                    entry["outcome"] = "fault"
+                    headers = {**self._common(provider), **(fault.headers or {})}
+                    return Outcome(Reply(fault.status, fault.body, headers), latency, drop)
                 if fault.status is not None or fault.example is not None:
                     prefer = {"code": str(fault.status) if fault.status else "", "example": fault.example or ""}
             if prefer.get("code") or prefer.get("example"):
@@ -308,13 +323,10 @@ class Mock:
                 return Outcome(Reply(status, body, self._common(provider)), latency, drop)
             if too_large and op.body:  # a body on an operation that takes none is not read at all
                 raise ProviderError(Kind.TOO_LARGE, f"the body is larger than {self.max_body} bytes")
-            credentials, reserved = _credentials(spec, op, incoming)
             account = provider.authenticate(credentials, op)
             entry["account"] = account
             headers = provider.rate_limit(account)
-            args, violations = validate_request(spec, op, incoming, match.path_params, reserved)
-            entry["violations"] = [v.to_json() for v in violations]
-            refused = [v for v in violations if not v.ignored]
+            refused = [v for v in violations if not v.ignored and v.location != "auth"]
             if refused:
                 raise _refusal(refused)
             entry["args"] = args
@@ -411,6 +423,42 @@ def _credentials(spec: Spec, op: Operation, incoming: Incoming) -> tuple[dict[st
             if value is not None:
                 found[name] = value
     return found, reserved
+
+
+_BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +\S+$")
+
+
+def _auth_violations(spec: Spec, op: Operation, credentials: dict[str, str]) -> list[Violation]:
+    """Missing credentials, or credentials in a form no security requirement accepts (values are not judged)."""
+    if not op.security or any(not requirement for requirement in op.security):
+        return []
+    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+
+    def well_formed(name: str) -> bool:
+        value, scheme = credentials.get(name), schemes.get(name) or {}
+        if value is None or not value.strip():
+            return False
+        if scheme.get("type") == "http":
+            kind = str(scheme.get("scheme", "")).lower()
+            return basic_credentials(value) is not None if kind == "basic" else bool(_BEARER.match(value)) if kind == "bearer" else True
+        pattern = scheme.get("x-smsmock-value-pattern")
+        return not pattern or re.search(pattern, value) is not None
+
+    if any(all(well_formed(name) for name in requirement) for requirement in op.security):
+        return []
+    forms = " or ".join(" + ".join(_describe_scheme(schemes.get(n) or {}, n) for n in req) for req in op.security)
+    if not any(value.strip() for value in credentials.values()):
+        return [Violation("auth", "", "security", f"no credentials were sent (the spec wants {forms})", expected=forms)]
+    sent = {name: value for name, value in credentials.items()}
+    return [Violation("auth", ", ".join(sent), "security", f"credentials are not in a form the spec accepts (it wants {forms})", expected=forms, received=sent)]
+
+
+def _describe_scheme(scheme: dict[str, Any], name: str) -> str:
+    if scheme.get("type") == "http":
+        return f"Authorization: {str(scheme.get('scheme', '')).capitalize()} …"
+    if scheme.get("type") == "apiKey":
+        return f"{scheme.get('in')} {scheme.get('name')}"
+    return name
 
 
 def _cookie(header: str | None, name: str) -> str | None:

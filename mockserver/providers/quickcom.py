@@ -458,6 +458,10 @@ class QuickComProvider(Provider):
         if error.kind in _FIELD_REQUIRED:
             errors = errors or {"request": [error.message]}
             message = self._laravel_message(errors)
+        elif error.kind is Kind.AUTH_INVALID and errors:
+            # Half a query pair: Laravel's `required` message for the missing one, matching `errors`,
+            # not "Invalid app_key or app_secret." beside an error that says the secret was not sent.
+            message = self._laravel_message(errors)
         else:
             message = fixed or self._routing_message(error)
         headers = self._error_headers(error)

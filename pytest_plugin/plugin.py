@@ -1,0 +1,149 @@
+"""The pytest fixtures: ``smsmock`` (in-process, through responses) and ``smsmock_server`` (a live server)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask
+
+from mockserver.app import create_app, default_seed, load_seed
+from mockserver.providers.base import RateLimit
+from mockserver.spec import load_bundled
+
+from .contract import explain
+from .handle import SmsMock
+from .inprocess import InProcess
+from .server import LiveServer
+
+__all__ = ["smsmock", "smsmock_server"]
+
+MARKER = "smsmock(seed=None, strict=True, rate_limits=None): configure the smsmock fixtures for this test"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("smsmock", "SMS provider mocks (smsmock)")
+    group.addoption("--smsmock-seed", metavar="FILE", help="seed YAML for the smsmock fixtures (default: the demo seed)")
+    group.addoption(
+        "--smsmock-no-strict",
+        action="store_true",
+        default=None,
+        help="do not fail tests whose requests break a provider's contract",
+    )
+    parser.addini("smsmock_seed", "seed YAML for the smsmock fixtures", default="")
+    parser.addini("smsmock_strict", "fail tests whose requests break a provider's contract", type="bool", default=True)
+    parser.addini(
+        "smsmock_rate_limits",
+        "rate limits as provider=limit/window lines, e.g. smsflow=5/60",
+        type="linelist",
+        default=[],
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+def _rate_limits(lines: list[str]) -> dict[str, RateLimit]:
+    limits = {}
+    for line in lines:
+        name, _, rule = line.partition("=")
+        limit, _, window = rule.partition("/")
+        try:
+            limits[name.strip()] = RateLimit(int(limit), int(window or 60))
+        except ValueError:
+            raise pytest.UsageError(f"smsmock_rate_limits: {line!r} is not provider=limit/window") from None
+    return limits
+
+
+class _Settings:
+    """Seed, strictness and rate limits for one test: marker over command line over ini."""
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        config = request.config
+        marker = request.node.get_closest_marker("smsmock")
+        options = dict(marker.kwargs) if marker else {}
+        unknown = set(options) - {"seed", "strict", "rate_limits"}
+        if unknown:
+            raise pytest.UsageError(f"@pytest.mark.smsmock: unknown options {sorted(unknown)}")
+        no_strict = config.getoption("smsmock_no_strict")
+        strict_default = False if no_strict else config.getini("smsmock_strict")
+        self.strict: bool = options.get("strict", strict_default)
+        seed = options.get("seed")
+        seed_file = config.getoption("smsmock_seed") or config.getini("smsmock_seed")
+        if seed is None:
+            self.seed: dict[str, Any] = _seed_file(Path(config.rootpath, seed_file)) if seed_file else _default_seed()
+        elif isinstance(seed, dict):
+            self.seed = seed
+        else:
+            self.seed = _seed_file(Path(config.rootpath, seed))
+        self.rate_limits = _rate_limits(config.getini("smsmock_rate_limits"))
+        for name, rule in (options.get("rate_limits") or {}).items():
+            limit, window = rule if isinstance(rule, tuple) else (rule, 60)
+            self.rate_limits[name] = RateLimit(limit, window)
+
+
+_SEEDS: dict[Path | None, dict[str, Any]] = {}
+
+
+def _default_seed() -> dict[str, Any]:
+    if None not in _SEEDS:
+        _SEEDS[None] = default_seed()
+    return _SEEDS[None]
+
+
+def _seed_file(path: Path) -> dict[str, Any]:
+    """A seed file, read once per session (the same object lets a reset skip re-checking it)."""
+    if path not in _SEEDS:
+        try:
+            _SEEDS[path] = load_seed(path)
+        except (OSError, ValueError) as exc:
+            raise pytest.UsageError(f"smsmock seed: {exc}") from exc
+    return _SEEDS[path]
+
+
+def _run(handle: SmsMock, settings: _Settings) -> Iterator[SmsMock]:
+    """Reset, apply the test's limits, hand the handle over, then enforce the contract."""
+    handle.strict = settings.strict
+    handle.begin(settings.seed)
+    for name, rule in settings.rate_limits.items():
+        handle.mock.set_limit(name, rule.limit, rule.window)
+    try:
+        yield handle
+    finally:
+        violations = handle.end()
+    if handle.strict and violations:
+        pytest.fail(explain(violations), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def _smsmock_app() -> Flask:
+    """One app for every in-process test of the session (reset per test: cheap isolation)."""
+    return create_app()
+
+
+@pytest.fixture
+def smsmock(request: pytest.FixtureRequest, _smsmock_app: Flask) -> Iterator[SmsMock]:
+    """The three providers mocked in-process: ``requests`` calls to their documented base URLs reach the mock."""
+    base_urls = {name: spec.base_url for name, spec in load_bundled().items()}
+    handle = SmsMock(_smsmock_app, base_urls)
+    interceptor = InProcess(_smsmock_app, list(base_urls.values())).start()
+    try:
+        yield from _run(handle, _Settings(request))
+    finally:
+        interceptor.stop()
+
+
+@pytest.fixture(scope="session")
+def _smsmock_live() -> Iterator[LiveServer]:
+    """One live server for the session, on 127.0.0.1 and a free port."""
+    with LiveServer(create_app()) as server:
+        yield server
+
+
+@pytest.fixture
+def smsmock_server(request: pytest.FixtureRequest, _smsmock_live: LiveServer) -> Iterator[SmsMock]:
+    """The three providers on a real HTTP server (any client); ``smsmock_server.<provider>.base_url``."""
+    base_urls = {name: _smsmock_live.url + spec.base_path for name, spec in load_bundled().items()}
+    handle = SmsMock(_smsmock_live.app, base_urls)
+    yield from _run(handle, _Settings(request))
