@@ -57,6 +57,7 @@ class Outcome:
     latency: float = 0.0
     drop: bool = False
     entry: dict[str, Any] = field(default_factory=dict)
+    routing: str | None = None  # the x-smsmock-routing response an unmatched request got
 
 
 def _truncate(text: str) -> str:
@@ -282,6 +283,16 @@ class Mock:
         name = self._names[id(miss.spec)]
         entry["provider"] = name
         provider = self.providers[name]
+        routing = miss.spec.document.get("x-smsmock-routing") or {}
+        if "unauthorized" in routing and miss.spec.operations:
+            # This platform checks credentials before it routes: wrong ones are refused whatever the path.
+            operation = miss.spec.operations[0]
+            credentials, _ = _credentials(miss.spec, operation, incoming)
+            try:
+                provider.authenticate(credentials, operation)
+            except ProviderError as error:
+                if error.kind is Kind.AUTH_INVALID:
+                    return Outcome(self._render_error(provider, error), routing="unauthorized")
         kind = Kind.WRONG_METHOD if miss.wrong_method else Kind.NO_ROUTE
         command = incoming.path[len(miss.spec.base_path):].strip("/")
         message = (
@@ -290,7 +301,7 @@ class Mock:
             else f"no operation at {incoming.path}"
         )
         error = ProviderError(kind, message, detail={"command": command, "allowed": list(miss.allowed), "method": incoming.method})
-        return Outcome(self._render_error(provider, error))
+        return Outcome(self._render_error(provider, error), routing="method_not_allowed" if miss.wrong_method else "not_found")
 
     def _matched(self, match: Match, incoming: Incoming, entry: dict[str, Any], too_large: bool) -> Outcome:
         spec, op = match.spec, match.operation
@@ -327,8 +338,12 @@ class Mock:
             entry["account"] = account
             headers = provider.rate_limit(account)
             refused = [v for v in violations if not v.ignored and v.location != "auth"]
+            impossible = [v for v in refused if v.location == "path"]
+            if impossible:  # an id its schema rules out cannot exist, whatever else is wrong
+                raise _refusal(impossible, provider)
+            provider.locate(op, account, {p.name: args[p.name] for p in op.parameters_in("path") if p.name in args})
             if refused:
-                raise _refusal(refused)
+                raise _refusal(refused, provider)
             entry["args"] = args
             result: Ok = provider.handler(op)(account, args)
             body = provider.render(op, result)
@@ -369,7 +384,7 @@ class Mock:
         elif found.spec is not None:
             spec = found.spec
             routing = spec.document.get("x-smsmock-routing") or {}
-            pointer = routing.get("method_not_allowed" if found.wrong_method else "not_found")
+            pointer = routing.get(outcome.routing or "not_found")
             where = f"{spec.provider} routing {reply.status}"
             problems = validate_response(spec, pointer, "application/json", reply.body) if pointer else []
         else:
@@ -388,14 +403,16 @@ def _success_status(op: Operation) -> int:
     return int(next((s for s in op.responses if s.startswith("2") and s.isdigit()), "200"))
 
 
-def _refusal(violations: list[Violation]) -> ProviderError:
-    """The provider error for refused violations: path ids that cannot exist are not found, the rest invalid."""
+def _refusal(violations: list[Violation], provider: Provider) -> ProviderError:
+    """The provider error for refused violations, worded by the provider: ids that cannot exist are not found."""
     fields: dict[str, list[str]] = {}
+    texts: list[str] = []
     for v in violations:
-        fields.setdefault(v.name or v.location, []).append(f"The {v.name or v.location} field {v.message}.")
-    if all(v.location == "path" for v in violations):
-        return ProviderError(Kind.NOT_FOUND, "; ".join(v.describe() for v in violations), fields)
-    return ProviderError(Kind.VALIDATION, "; ".join(v.describe() for v in violations), fields)
+        text = provider.describe_violation(v)
+        fields.setdefault(v.name or v.location, []).append(text)
+        texts.append(text)
+    kind = Kind.NOT_FOUND if all(v.location == "path" for v in violations) else Kind.VALIDATION
+    return ProviderError(kind, "; ".join(dict.fromkeys(texts)), fields, detail={"violations": violations})
 
 
 def _credentials(spec: Spec, op: Operation, incoming: Incoming) -> tuple[dict[str, str], set[str]]:

@@ -1,6 +1,7 @@
 """Validate a normalised request against its operation: pure, returns arguments and violations."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -129,11 +130,14 @@ def _check_value(spec: Spec, param: Parameter, value: Any, location: str) -> lis
     found = []
     for error in spec.validator(param.schema_pointer).iter_errors(value):
         message, wanted = _schema_message(error)
-        pointer = "/" + "/".join(str(p) for p in error.absolute_path) if error.absolute_path else ""
+        path = list(error.absolute_path)
+        # A free-form family's members travel under their own names (v1, v2, ...): name the one that came.
+        name = str(path.pop(0)) if param.is_free_form and path else param.name
+        pointer = "/" + "/".join(str(p) for p in path) if path else ""
         found.append(
             Violation(
                 location,
-                param.name,
+                name,
                 str(error.validator),
                 message,
                 pointer,
@@ -206,6 +210,10 @@ def _parameters(
     return violations
 
 
+def _is_json(media: str) -> bool:
+    return media in JSON_TYPES or media.endswith("+json")
+
+
 def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, Any]) -> list[Violation]:
     """Decode, coerce and validate the body; merge its fields into the arguments."""
     if not operation.body:
@@ -229,7 +237,7 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
                 )
             )
         pointer = next(iter(operation.body.values()))
-    elif media in JSON_TYPES or media.endswith("+json"):
+    elif _is_json(media):
         if incoming.body.strip():
             try:
                 fields = json.loads(incoming.body.decode("utf-8"))
@@ -249,13 +257,16 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
         return violations
     properties, patterns = spec.object_properties(pointer)
     unknown: set[str] = set()
+    missing: set[str] = set()
     for error in spec.validator(pointer).iter_errors(fields):
         path = list(error.absolute_path)
         name = str(path[0]) if path else ""
         inner = "/" + "/".join(str(p) for p in path[1:]) if len(path) > 1 else ""
         if error.validator == "required" and not path:
-            for missing in _missing(error):
-                violations.append(Violation("body", missing, "required", "is required but missing"))
+            for name in _missing(error):  # each `required` error carries the whole list: name each field once
+                if name not in missing:
+                    missing.add(name)
+                    violations.append(Violation("body", name, "required", "is required but missing"))
         elif error.validator in ("additionalProperties", "unevaluatedProperties") and not path:
             for extra in _extra(error, set(properties), [rx for rx, _ in patterns]):
                 unknown.add(extra)
@@ -286,6 +297,14 @@ def validate_request(
 ) -> tuple[dict[str, Any], list[Violation]]:
     """The operation's arguments (coerced, defaults filled) and every violation of the request."""
     args: dict[str, Any] = {}
+    if spec.document.get("x-smsmock-form-merges-query") and operation.body and not _is_json(incoming.content_type):
+        # Frappe reads a non-JSON request's arguments from the query string and the form together (form wins).
+        declared = {p.name for p in operation.parameters_in("query")}
+        carried = [(n, v) for n, v in incoming.query if n not in declared and n not in reserved_query]
+        if carried:
+            reserved_query = set(reserved_query) | {n for n, _ in carried}
+            media = incoming.content_type if incoming.content_type in FORM_TYPES or incoming.body else FORM_TYPES[0]
+            incoming = dataclasses.replace(incoming, form=carried + list(incoming.form or []), content_type=media)
     violations = _parameters(spec, operation, "path", {k: [v] for k, v in path_params.items()}, set(), args)
     violations += _parameters(spec, operation, "query", _last(incoming.query), set(reserved_query), args)
     headers = {name: [value] for name, value in incoming.headers.items()}

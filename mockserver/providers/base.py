@@ -148,6 +148,13 @@ class Provider:
         """The rate-limit headers of a successful answer."""
         return {}
 
+    def locate(self, operation: Operation, account: str, path_args: dict[str, Any]) -> None:
+        """Raise NOT_FOUND when the record a path names does not exist; the platform checks it before the fields."""
+
+    def describe_violation(self, violation: Any) -> str:
+        """How the platform words one refused argument (``violation`` is a validation.Violation)."""
+        return f"The {violation.name or violation.location} field {violation.message}."
+
     def render(self, operation: Operation, result: Ok) -> Any:
         """The success body around a handler's result."""
         return result.data

@@ -449,6 +449,10 @@ class QuickComProvider(Provider):
         """The documented success envelope around a payload."""
         return self._envelope(True, result.message or RETRIEVED, result.data, {}, None)
 
+    def describe_violation(self, violation: Any) -> str:
+        """Laravel's wording of a refused argument."""
+        return _laravel(violation)
+
     def render_error(self, error: ProviderError) -> Reply:
         """The inferred Laravel-style failure: ``status`` false, ``data`` null, ``errors`` by field."""
         status, code, fixed = _ERRORS[error.kind]
@@ -701,3 +705,28 @@ class QuickComProvider(Provider):
         if "GET" in allowed and "HEAD" not in allowed:
             allowed.insert(allowed.index("GET") + 1, "HEAD")
         return ", ".join(allowed)
+
+
+def _laravel(violation: Any) -> str:
+    """Laravel's validation wording for one refused argument ("The mobile numbers field is required.")."""
+    words = (violation.name or violation.location).replace("_", " ")
+    keyword, wanted = violation.keyword, violation.expected
+    if keyword == "required":
+        return f"The {words} field is required."
+    if keyword in ("enum", "const"):
+        return f"The selected {words} is invalid."
+    if keyword == "type":
+        kinds = wanted if isinstance(wanted, list) else [wanted]
+        noun = {"integer": "an integer", "number": "a number", "boolean": "true or false", "string": "a string"}
+        return f"The {words} field must be {noun.get(kinds[0], 'valid')}."
+    if keyword == "minimum":
+        return f"The {words} field must be at least {wanted}."
+    if keyword == "maximum":
+        return f"The {words} field must not be greater than {wanted}."
+    if keyword == "minLength":
+        return f"The {words} field must be at least {wanted} characters."
+    if keyword == "maxLength":
+        return f"The {words} field must not be greater than {wanted} characters."
+    if keyword == "pattern":
+        return f"The {words} field format is invalid."
+    return f"The {words} field is invalid."

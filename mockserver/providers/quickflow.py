@@ -340,6 +340,14 @@ class QuickFlowProvider(Provider):
         """Frappe's ``{"message": <return value>}`` around the platform's ``{status, message, data}``."""
         return {"message": {"status": "success", "message": result.message or "", "data": result.data}}
 
+    def describe_violation(self, violation: Any) -> str:
+        """The message a Frappe method raising ValidationError would give for a refused argument."""
+        name = violation.name or violation.location
+        # An empty value is refused like a missing one (the spec's NonEmpty), with the same words.
+        if violation.keyword == "required" or (violation.keyword == "minLength" and violation.received == ""):
+            return f"Missing required argument: {name}"
+        return f"Invalid value for {name}: {violation.message}"
+
     def render_error(self, error: ProviderError) -> Reply:
         """Frappe's error body ``{exc_type, _server_messages}`` with the status the spec gives it."""
         component, exc_type = _ERRORS[error.kind]

@@ -241,6 +241,11 @@ class SMSFlowProvider(Provider):
         meta = {"page": page, "results_per_page": size, "total": len(rows), "total_pages": pages}
         return Ok(Page(items, meta, self._links(page, pages)))
 
+    def locate(self, operation: Operation, account: str, path_args: dict[str, Any]) -> None:
+        """AltumCode loads the contact before it reads the form: an unknown id is 404 whatever the body."""
+        if "contact_id" in path_args:
+            self._contact(account, path_args["contact_id"])
+
     def get_contact(self, account: str, args: dict[str, Any]) -> Ok:
         """One contact of the account."""
         return Ok(self._contact(account, args["contact_id"]).to_json())

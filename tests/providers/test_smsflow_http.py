@@ -217,7 +217,7 @@ def test_scenario_create_by_form_then_filter_order_and_page_the_list(api: Api) -
     def listing(**params: str) -> Answer:
         answer = client.get("/api/contacts/", params=params)
         assert answer.status == 200, answer.text
-        assert [row for row in answer.json["data"]] == [EVERYONE[i] for i in ids(answer)]
+        assert answer.json["data"] == [EVERYONE[i] for i in ids(answer)]  # every row exact
         return answer
 
     # Paging, 10 a page, newest first: meta and links exact, prev/next null at the edges.
@@ -352,8 +352,8 @@ def test_scenario_update_delete_and_account_isolation(api: Api) -> None:
     # Delete: 200 with an empty body; then the contact is gone for every operation.
     deleted = client.delete("/api/contacts/2")
     assert (deleted.status, deleted.text) == (200, "")
-    assert client.get("/api/contacts/2").status == 404
-    assert client.get("/api/contacts/2").json == NOT_FOUND
+    gone = client.get("/api/contacts/2")
+    assert (gone.status, gone.json) == (404, NOT_FOUND)
     assert (client.post("/api/contacts/2", data={"name": "Back"}).json, client.delete("/api/contacts/2").json) == (
         NOT_FOUND,
         NOT_FOUND,
@@ -521,23 +521,14 @@ def test_an_unknown_id_is_404_after_the_key(api: Api, method: str) -> None:
     assert_nothing_changed(api)
 
 
-ENGINE_REFUSES_FIRST = pytest.mark.xfail(
-    strict=True,
-    reason="engine.py Mock._matched raises _refusal for a body violation before the handler looks the contact up, "
-    "and _refusal answers NOT_FOUND only when every violation is a path one: an unknown, foreign or impossible id "
-    "with phone_number='' gets 401 required fields, while the same request with phone_number='   ' (caught by the "
-    "provider after its lookup) gets 404",
-)
-
-
 @pytest.mark.parametrize(
     ("path", "key", "phone_number"),
     [
         ("/api/contacts/999", KEY, "   "),
         ("/api/contacts/1", OTHER, "   "),
-        pytest.param("/api/contacts/999", KEY, "", marks=ENGINE_REFUSES_FIRST),
-        pytest.param("/api/contacts/1", OTHER, "", marks=ENGINE_REFUSES_FIRST),
-        pytest.param("/api/contacts/abc", KEY, "", marks=ENGINE_REFUSES_FIRST),
+        ("/api/contacts/999", KEY, ""),
+        ("/api/contacts/1", OTHER, ""),
+        ("/api/contacts/abc", KEY, ""),
     ],
     ids=["unknown-blank", "foreign-blank", "unknown-empty", "foreign-empty", "impossible-empty"],
 )
