@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -203,7 +204,8 @@ def _parameters(
     if location in ("query", "cookie"):
         for name, values in supplied.items():
             if name not in names and name not in claimed and name not in reserved:
-                hint = " (not a documented parameter)" if not free_form else ""
+                close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
                 violations.append(
                     Violation(location, name, "unknown", f"is not documented for {operation.operation_id}{hint}", received=values[-1], ignored=True)
                 )

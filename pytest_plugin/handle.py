@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from flask import Flask
 
 from mockserver.app import get_mock
 from mockserver.engine import Fault, Mock
+from mockserver.feed import CODE, NoCode, NoMessage, feed_for
 
 from .contract import ContractViolation, explain, violations_of
 
 __all__ = ["ProviderHandle", "SentMessage", "SmsMock"]
-
-CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -130,9 +127,9 @@ class SmsMock:
         self.app = app
         self.mock: Mock = get_mock(app)
         self.strict = strict
+        self.reported = False  # the contract failure was already raised for this test
         self.providers = {name: ProviderHandle(self, name, url) for name, url in base_urls.items()}
         self._violations: list[ContractViolation] = []
-        self._arrived = threading.Condition()
         self._start = self.mock.journal.total
 
     def __getattr__(self, name: str) -> ProviderHandle:
@@ -158,8 +155,6 @@ class SmsMock:
 
     def _listen(self, entry: dict[str, Any]) -> None:
         self._violations.extend(violations_of(entry))
-        with self._arrived:
-            self._arrived.notify_all()
 
     # -- inspection -------------------------------------------------------------
 
@@ -202,45 +197,24 @@ class SmsMock:
         """Add accounts and records for any providers (the seed file's format)."""
         self.mock.load(seed)
 
-    def _matching(self, to: str | None, text: str | None, provider: str | None) -> Iterator[SentMessage]:
-        digits = re.sub(r"\D", "", to or "")
-        for message in reversed(self.outbox):
-            if provider and message.provider != provider:
-                continue
-            if digits and not (message.recipient.endswith(digits[-9:]) or digits.endswith(message.recipient[-9:])):
-                continue
-            if text and text.lower() not in message.text.lower():
-                continue
-            yield message
-
     def wait_for_message(
         self, to: str | None = None, text: str | None = None, timeout: float = 5.0, provider: str | None = None
     ) -> SentMessage:
         """The newest message matching the filters; waits up to ``timeout`` seconds (for other threads)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = next(self._matching(to, text, provider), None)
-            if found is not None:
-                return found
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                sent = [f"{m.provider} to {m.recipient}: {m.text!r}" for m in self.outbox[-5:]]
-                raise AssertionError(
-                    f"no message{' to ' + to if to else ''}{' containing ' + repr(text) if text else ''}"
-                    f" within {timeout} s; last sent: {sent or 'nothing'}"
-                )
-            with self._arrived:
-                self._arrived.wait(min(remaining, 0.05))
+        # The same path as GET /__smsmock/api/outbox/wait: recipient in any form of the number.
+        try:
+            return SentMessage.from_json(feed_for(self.app).wait(provider, to, text, timeout))
+        except NoMessage as miss:
+            raise AssertionError(str(miss)) from None
 
     def latest_code(
         self, to: str, timeout: float = 5.0, pattern: re.Pattern[str] | str = CODE, provider: str | None = None
     ) -> str:
-        """The one-time code in the newest message to a number."""
-        message = self.wait_for_message(to=to, timeout=timeout, provider=provider)
-        found = re.search(pattern, message.text)
-        if found is None:
-            raise AssertionError(f"no code in the latest message to {to}: {message.text!r}")
-        return found.group(1) if found.groups() else found.group(0)
+        """The one-time code in the newest message to a number (as GET /__smsmock/api/code finds it)."""
+        try:
+            return feed_for(self.app).latest_code(to, provider, timeout, pattern)[0]
+        except (NoMessage, NoCode) as missing:
+            raise AssertionError(str(missing)) from None
 
     # -- httpx, in-process ------------------------------------------------------
 

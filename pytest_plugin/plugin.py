@@ -42,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    seed_file = config.getoption("smsmock_seed") or config.getini("smsmock_seed")
+    if seed_file:  # a missing or unreadable file is a usage error now, not an error in every test
+        _seed_file(Path(config.rootpath, seed_file))
 
 
 def _rate_limits(lines: list[str]) -> dict[str, RateLimit]:
@@ -102,17 +105,35 @@ def _seed_file(path: Path) -> dict[str, Any]:
     return _SEEDS[path]
 
 
-def _run(handle: SmsMock, settings: _Settings) -> Iterator[SmsMock]:
+_HANDLES = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A contract violation fails the test itself (not only its teardown) when the test body passed."""
+    result = yield
+    for handle in item.stash.get(_HANDLES, []):
+        if handle.strict and handle.violations and not handle.reported:
+            handle.reported = True
+            pytest.fail(explain(handle.violations), pytrace=False)
+    return result
+
+
+def _run(handle: SmsMock, settings: _Settings, request: pytest.FixtureRequest) -> Iterator[SmsMock]:
     """Reset, apply the test's limits, hand the handle over, then enforce the contract."""
     handle.strict = settings.strict
-    handle.begin(settings.seed)
+    request.node.stash.setdefault(_HANDLES, []).append(handle)
+    try:
+        handle.begin(settings.seed)
+    except ValueError as exc:  # the seed's records are checked here, on first use (a dry run: nothing changed)
+        pytest.fail(f"smsmock: the seed is not valid: {exc}", pytrace=False)
     for name, rule in settings.rate_limits.items():
         handle.mock.set_limit(name, rule.limit, rule.window)
     try:
         yield handle
     finally:
         violations = handle.end()
-    if handle.strict and violations:
+    if handle.strict and violations and not handle.reported:  # the body raised, or a later teardown sent requests
         pytest.fail(explain(violations), pytrace=False)
 
 
@@ -129,7 +150,7 @@ def smsmock(request: pytest.FixtureRequest, _smsmock_app: Flask) -> Iterator[Sms
     handle = SmsMock(_smsmock_app, base_urls)
     interceptor = InProcess(_smsmock_app, list(base_urls.values())).start()
     try:
-        yield from _run(handle, _Settings(request))
+        yield from _run(handle, _Settings(request), request)
     finally:
         interceptor.stop()
 
@@ -146,4 +167,4 @@ def smsmock_server(request: pytest.FixtureRequest, _smsmock_live: LiveServer) ->
     """The three providers on a real HTTP server (any client); ``smsmock_server.<provider>.base_url``."""
     base_urls = {name: _smsmock_live.url + spec.base_path for name, spec in load_bundled().items()}
     handle = SmsMock(_smsmock_live.app, base_urls)
-    yield from _run(handle, _Settings(request))
+    yield from _run(handle, _Settings(request), request)
