@@ -112,18 +112,23 @@ class Mock:
     # -- state ----------------------------------------------------------------
 
     def _warm(self) -> None:
-        """Compile every validator now, so that no request pays for it."""
+        """Compile every fast validator now, so that no conforming request pays for it.
+
+        jsonschema's validators, which say why a value does not conform, compile on first use: importing
+        jsonschema is a fifth of the start-up time, and a conforming request never needs them.
+        """
         for spec in self.specs:
             for op in spec.operations:
                 for param in op.parameters:
-                    spec.validator(param.schema_pointer)
+                    spec.is_valid(param.schema_pointer, None)  # validating compiles the validator
                 for pointer in op.body.values():
-                    spec.validator(pointer)
+                    spec.is_valid(pointer, None)
                 for status in op.responses:
                     found = spec.response(op, status)
                     if found:
                         for media in (found[0].get("content") or {}):
-                            spec.validator(pointer_join(found[1], "content", media, "schema"))
+                            if "schema" in found[0]["content"][media]:
+                                spec.is_valid(pointer_join(found[1], "content", media, "schema"), None)
 
     def reset(self, seed: dict[str, Any] | None = None) -> None:
         """Back to the seed (or a new one): state, clock, ids, outbox, journal, faults and limits."""
@@ -328,10 +333,26 @@ class Mock:
                 if fault.status is not None or fault.example is not None:
                     prefer = {"code": str(fault.status) if fault.status else "", "example": fault.example or ""}
             if prefer.get("code") or prefer.get("example"):
-                code = int(prefer["code"]) if prefer.get("code", "").isdigit() else None
-                status, body, _ = self.example(spec, op, code, prefer.get("example") or None)
-                entry["outcome"] = "fault" if fault else "override"
-                return Outcome(Reply(status, body, self._common(provider)), latency, drop)
+                try:
+                    code_text = prefer.get("code", "")
+                    if code_text and not code_text.isdigit():
+                        raise ValueError(f"code={code_text!r} is not an HTTP status")
+                    code = int(code_text) if code_text else None
+                    status, body, _ = self.example(spec, op, code, prefer.get("example") or None)
+                except ValueError as exc:  # a Prefer header naming an undocumented answer
+                    error = ProviderError(Kind.VALIDATION, f"Prefer: {exc}", fields={"Prefer": [str(exc)]})
+                    refusal = self._render_error(provider, error)
+                    if str(refusal.status) in op.responses:
+                        entry["outcome"] = "rejected"
+                        return Outcome(refusal, latency, drop)
+                    # The operation documents no refusal of bad input (QuickFlow's list_sms takes no argument):
+                    # the Prefer is ignored, as the platform ignores what it does not know, and recorded.
+                    entry["violations"].append(
+                        Violation("header", "Prefer", "prefer", f"asks for an answer the spec does not document: {exc}", received=incoming.header("prefer"), ignored=True).to_json()
+                    )
+                else:
+                    entry["outcome"] = "fault" if fault else "override"
+                    return Outcome(Reply(status, body, self._common(provider)), latency, drop)
             if too_large and op.body:  # a body on an operation that takes none is not read at all
                 raise ProviderError(Kind.TOO_LARGE, f"the body is larger than {self.max_body} bytes")
             account = provider.authenticate(credentials, op)
@@ -354,12 +375,9 @@ class Mock:
             entry["outcome"] = "rejected"
             entry["error"] = {"kind": error.kind.value, "message": error.message, "fields": error.fields}
             error.detail.setdefault("operation", op)
-            if error.kind is not Kind.RATE_LIMITED and "account" in entry:
+            # With no limit set there is nothing to count down: no limit headers, as on a success.
+            if error.kind is not Kind.RATE_LIMITED and "account" in entry and provider.limiter.rule.limit is not None:
                 error.headers = {**provider.rate_headers(*provider.limiter.peek(entry["account"])), **error.headers}
-            return Outcome(self._render_error(provider, error), latency, drop)
-        except ValueError as exc:  # a Prefer header naming an undocumented answer
-            entry["outcome"] = "rejected"
-            error = ProviderError(Kind.VALIDATION, f"Prefer: {exc}", fields={"Prefer": [str(exc)]})
             return Outcome(self._render_error(provider, error), latency, drop)
 
     def _common(self, provider: Provider) -> dict[str, str]:

@@ -5,13 +5,15 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Iterator
+from urllib.parse import quote, urlsplit
 
+import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+
+if TYPE_CHECKING:  # jsonschema is imported on first use: requests that conform never need it (start-up time)
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
 
 __all__ = [
     "HTTP_METHODS",
@@ -134,8 +136,6 @@ class Spec:
         self.document = document
         self.source = source
         self.uri = f"urn:smsmock:{Path(source).stem or 'spec'}"
-        resource = Resource.from_contents(document, default_specification=DRAFT202012)
-        self.registry: Registry = Registry().with_resource(self.uri, resource).crawl()
         info = document.get("info") or {}
         self.provider: str | None = info.get("x-smsmock-provider")
         self.title: str = info.get("title", Path(source).stem)
@@ -143,6 +143,8 @@ class Spec:
         self.base_url: str = servers[0].get("url", "/").rstrip("/")
         self.base_path: str = urlsplit(self.base_url).path.rstrip("/")
         self._validators: dict[str, Draft202012Validator] = {}
+        self._fast: dict[str, Any] = {}  # jsonschema-rs validators by schema pointer
+        self._fast_registry: Any = None
         self.operations: tuple[Operation, ...] = tuple(self._operations())
         self.by_id: dict[str, Operation] = {op.operation_id: op for op in self.operations}
 
@@ -192,10 +194,21 @@ class Spec:
             stack.extend(pointer_join(current, "allOf", i) for i in range(len(node.get("allOf") or [])))
         return properties, patterns
 
+    @functools.cached_property
+    def registry(self) -> Registry:
+        """The document as a ``referencing`` registry, for jsonschema's validators (built on first use)."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
+        return Registry().with_resource(self.uri, resource).crawl()
+
     def validator(self, schema_pointer: str) -> Draft202012Validator:
         """A compiled validator for the schema at a pointer; built once, then reused."""
         found = self._validators.get(schema_pointer)
         if found is None:
+            from jsonschema import Draft202012Validator
+
             found = Draft202012Validator(
                 {"$ref": f"{self.uri}{schema_pointer}"},
                 registry=self.registry,
@@ -203,6 +216,24 @@ class Spec:
             )
             self._validators[schema_pointer] = found
         return found
+
+    def is_valid(self, schema_pointer: str, value: Any) -> bool:
+        """Whether a value matches the schema at a pointer, checked by jsonschema-rs (compiled once).
+
+        Far faster than :meth:`validator` on large values (a list of 20,000 messages: 0.1 s, not 40 s);
+        use :meth:`validator` for the reasons when it does not match.
+        """
+        found = self._fast.get(schema_pointer)
+        if found is None:
+            if self._fast_registry is None:
+                self._fast_registry = jsonschema_rs.Registry([(self.uri, self.document)])
+            found = jsonschema_rs.validator_for(
+                {"$ref": self.uri + quote(schema_pointer, safe="#/~")},  # a URI: `{id}` in a path is escaped
+                registry=self._fast_registry,
+                validate_formats=True,
+            )
+            self._fast[schema_pointer] = found
+        return bool(found.is_valid(value))
 
     # -- operations ---------------------------------------------------------
 

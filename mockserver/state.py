@@ -7,7 +7,7 @@ import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 __all__ = ["Clock", "Ids", "Journal", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER"]
 
@@ -104,6 +104,7 @@ class Message:
     operation: str = ""
     settled_at: datetime | None = None  # set by "deliver now"
     extra: dict[str, Any] = field(default_factory=dict)
+    journal_seq: int | None = None  # the journal entry of the request that sent it (set by mockserver.feed)
 
     def status(self, now: datetime) -> str:
         """scheduled / queued → sent → delivered or failed, by the clock."""
@@ -137,19 +138,26 @@ class Message:
 
 
 class Outbox:
-    """Every message sent, across providers, newest last; capped."""
+    """Every message sent, across providers, newest last; capped.
+
+    The cap bounds every message the mock holds: a message dropped here is passed to each ``forgotten``
+    listener (the providers), which forget it too, so memory stays bounded however long the server runs.
+    """
 
     def __init__(self, cap: int = 10_000) -> None:
         self._messages: collections.OrderedDict[str, Message] = collections.OrderedDict()
         self.cap = cap
         self.dropped = 0
+        self.forgotten: list[Callable[[Message], None]] = []
 
     def add(self, message: Message) -> Message:
         """Record a message, forgetting the oldest past the cap."""
         self._messages[message.id] = message
         while len(self._messages) > self.cap:
-            self._messages.popitem(last=False)
+            _, oldest = self._messages.popitem(last=False)
             self.dropped += 1
+            for listener in self.forgotten:
+                listener(oldest)
         return message
 
     def get(self, message_id: str) -> Message | None:
@@ -162,17 +170,25 @@ class Outbox:
     def __len__(self) -> int:
         return len(self._messages)
 
+    def newest(self) -> Iterator[Message]:
+        """Messages newest first, without a copy (hold the state lock while iterating)."""
+        return reversed(self._messages.values())
+
     def search(
         self, provider: str | None = None, recipient: str | None = None, text: str | None = None
     ) -> list[Message]:
         """Messages matching every given filter (recipient by digits, text by substring), oldest first."""
+        # Leading zeros are a trunk (07…) or international (0091…) prefix; what is left must end the
+        # recipient (stored with its country code). Comparing only the last 9 digits confused Indian
+        # numbers that differ in their first digit (9876543210 and 8876543210).
         digits = "".join(ch for ch in recipient or "" if ch.isdigit())
+        wanted = digits.lstrip("0") or digits
         return [
             m
             for m in self
-            if (provider is None or m.provider == provider)
-            and (not digits or m.recipient.endswith(digits[-9:]) or digits.endswith(m.recipient[-9:]))
-            and (text is None or text.lower() in m.text.lower())
+            if (not provider or m.provider == provider)
+            and (not wanted or m.recipient.endswith(wanted) or wanted.endswith(m.recipient))
+            and (not text or text.lower() in m.text.lower())
         ]
 
     def settle(self, now: datetime, ids: Iterable[str] | None = None) -> int:

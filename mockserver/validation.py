@@ -17,6 +17,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+# Python refuses to parse integers of more than 4,300 digits (CVE-2020-10735); longer ones stay strings.
+_MAX_DIGITS = 4300
 
 
 @dataclass
@@ -90,9 +92,9 @@ def coerce(value: str, schema: dict[str, Any]) -> Any:
     types = _types(schema)
     if "string" in types or not types:
         return value
-    if "integer" in types and _INTEGER.match(value):
+    if "integer" in types and _INTEGER.match(value) and len(value) <= _MAX_DIGITS:
         return int(value)
-    if "number" in types and _NUMBER.match(value.strip()):
+    if "number" in types and _NUMBER.match(value.strip()) and len(value) <= _MAX_DIGITS:
         number = float(value)
         return int(number) if number.is_integer() and "integer" in types else number
     if "boolean" in types and value.lower() in _BOOLEANS:
@@ -127,7 +129,21 @@ def _extra(error: Any, schema_properties: set[str], patterns: list[re.Pattern[st
     return [n for n in instance if n not in schema_properties and not any(p.search(n) for p in patterns)]
 
 
+def _conforms(spec: Spec, pointer: str, value: Any) -> bool:
+    """The fast check (jsonschema-rs) that most requests pass; the reasons come from jsonschema only on a miss.
+
+    jsonschema-rs is never more lenient than jsonschema on the bundled schemas (tests/test_fast_validation.py);
+    where it is stricter (ECMA ``\\d`` and ``$``), the jsonschema verdict stands, so the outcome is jsonschema's.
+    """
+    try:
+        return spec.is_valid(pointer, value)
+    except (ValueError, TypeError, OverflowError):  # a value jsonschema-rs cannot convert: let jsonschema judge
+        return False
+
+
 def _check_value(spec: Spec, param: Parameter, value: Any, location: str) -> list[Violation]:
+    if _conforms(spec, param.schema_pointer, value):
+        return []
     found = []
     for error in spec.validator(param.schema_pointer).iter_errors(value):
         message, wanted = _schema_message(error)
@@ -243,7 +259,7 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
         if incoming.body.strip():
             try:
                 fields = json.loads(incoming.body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
                 return [Violation("body", "", "json", f"is not valid JSON: {exc}", received=incoming.body[:200].decode("utf-8", "replace"))]
     elif media in FORM_TYPES:
         properties, patterns = spec.object_properties(pointer)
@@ -260,7 +276,8 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
     properties, patterns = spec.object_properties(pointer)
     unknown: set[str] = set()
     missing: set[str] = set()
-    for error in spec.validator(pointer).iter_errors(fields):
+    errors = () if _conforms(spec, pointer, fields) else spec.validator(pointer).iter_errors(fields)
+    for error in errors:
         path = list(error.absolute_path)
         name = str(path[0]) if path else ""
         inner = "/" + "/".join(str(p) for p in path[1:]) if len(path) > 1 else ""
@@ -325,5 +342,8 @@ def validate_response(spec: Spec, response_pointer: str, media_type: str, body: 
         return [f"the spec declares no {media_type} body for this response"]
     if "schema" not in content[media_type]:
         return []
-    validator = spec.validator(pointer_join(where, "content", media_type, "schema"))
+    schema = pointer_join(where, "content", media_type, "schema")
+    if _conforms(spec, schema, body):  # the fast check first: answers can hold thousands of records
+        return []
+    validator = spec.validator(schema)
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(body)]

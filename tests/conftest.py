@@ -96,3 +96,11 @@ def api(request: pytest.FixtureRequest, strict_app: Flask) -> Iterator[Api]:
     assert not drift, f"answers outside the spec: {drift}"
     errors = [e for e in mock.journal.entries() if e.get("status", 0) >= 500]
     assert not errors, f"server errors: {errors}"
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester, with schemathesis's pytest plugin kept out of the runs inside it (as pyproject.toml keeps it
+    out of this one): loading it makes Hypothesis print falsifying examples as empty (``answer=,``)."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:schemathesis")
+    return pytester

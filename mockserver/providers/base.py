@@ -8,7 +8,7 @@ from typing import Any, Callable, ClassVar
 
 from ..errors import Kind, ProviderError
 from ..spec import Operation, Spec
-from ..state import Clock, Ids, Outbox
+from ..state import Clock, Ids, Message, Outbox
 
 __all__ = ["Env", "Ok", "Provider", "RateLimit", "RateLimiter", "Reply"]
 
@@ -109,6 +109,7 @@ class Provider:
         self.spec = spec
         self.env = env
         self.limiter = RateLimiter(env.limits.get(self.name, self.default_limit), env.clock)
+        env.outbox.forgotten.append(self.forget)
         self.reset()
 
     # -- state ----------------------------------------------------------------
@@ -124,6 +125,9 @@ class Provider:
     def snapshot(self) -> dict[str, Any]:
         """All state, as JSON."""
         raise NotImplementedError
+
+    def forget(self, message: Message) -> None:
+        """Drop what is kept of a message the outbox no longer holds (history is capped with the outbox)."""
 
     @property
     def now(self) -> datetime:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from .. import sms
@@ -240,6 +240,8 @@ def _dlt_window(at: datetime) -> datetime:
         return at
     opening = local.replace(hour=9, minute=0, second=0, microsecond=0)
     if local.hour >= 21:
+        if opening.date() == date.max:  # 9999-12-31 after 21:00 IST: the calendar has no next morning
+            return at
         opening += timedelta(days=1)
     return opening.astimezone(UTC)
 
@@ -420,6 +422,17 @@ class QuickComProvider(Provider):
             "failing_numbers": sorted(self.failing_numbers),
         }
 
+    def forget(self, message: Message) -> None:
+        """A campaign leaves campaign-list when the outbox drops its last message (oldest campaigns first)."""
+        record = self.accounts.get(message.account)
+        if record is None:
+            return
+        for index, campaign in enumerate(record.campaigns):
+            if campaign.uuid == message.campaign:
+                if campaign.messages and campaign.messages[-1] is message:
+                    del record.campaigns[index]
+                return
+
     # -- the request ----------------------------------------------------------
 
     def authenticate(self, credentials: dict[str, str], operation: Operation) -> str:
@@ -584,9 +597,12 @@ class QuickComProvider(Provider):
         if not raw:
             return now, False
         try:
-            at = datetime.strptime(raw, LOCAL_FORMAT).replace(tzinfo=IST).astimezone(UTC)
+            local = datetime.strptime(raw, LOCAL_FORMAT).replace(tzinfo=IST)
         except ValueError:
             raise _validation("schedule_date", "The schedule date field must match the format Y-m-d H:i:s.")
+        if local.replace(tzinfo=None) - datetime.min < IST.utcoffset(None):
+            return now, False  # 0001-01-01 before 05:30 IST is before the first UTC instant: long past
+        at = local.astimezone(UTC)
         return (at, True) if at > now else (now, False)
 
     def _charge(self, record: Account, route_type: int, cost: int) -> None:

@@ -7,7 +7,7 @@ import functools
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import sms
@@ -47,8 +47,12 @@ _SILENT = frozenset({Kind.AUTH_INVALID, Kind.RATE_LIMITED, Kind.TOO_LARGE})
 
 
 def _stamp(moment: datetime | None) -> str | None:
-    """A datetime as Frappe writes it (``YYYY-MM-DD HH:MM:SS``, UTC)."""
-    return moment.astimezone(UTC).strftime(DATETIME_FORMAT) if moment else None
+    """A datetime as Frappe writes it (``YYYY-MM-DD HH:MM:SS``, UTC).
+
+    Not strftime: its ``%Y`` does not pad years below 1000 on Linux (``1-01-01``), which the spec's
+    Datetime pattern refuses; a schedule_time of ``0001-01-01 00:00:00`` is valid and echoed back.
+    """
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds") if moment else None
 
 
 def _number(value: float) -> str:
@@ -309,6 +313,14 @@ class QuickFlowProvider(Provider):
             "campaigns": [campaign.to_json() for campaign in self._campaigns.values()],
         }
 
+    def forget(self, message: Message) -> None:
+        """A message the outbox dropped is no longer found (sms.get: 404), nor, with its last one, its campaign."""
+        if self._sms.pop(message.id, None) is None or not message.campaign:
+            return
+        campaign = self._campaigns.get(message.campaign)
+        if campaign is not None and campaign.uids[-1] == message.id:  # messages leave the outbox oldest first
+            del self._campaigns[message.campaign]
+
     def _account_json(self, account: Account) -> dict[str, Any]:
         groups = [g for g in self._groups.values() if g.account == account.api_key]
         return {
@@ -499,7 +511,10 @@ class QuickFlowProvider(Provider):
         requested = _schedule_time(args.get("schedule_time"))
         now = self.now
         scheduled = requested is not None and requested > now
-        send_at = requested if requested is not None and scheduled else now
+        # The outbox follows a message for seconds after its send time, so a schedule at the very end of
+        # the calendar (9999-12-31 23:59:59, which the pattern allows) is held from a day before: no clock
+        # gets there, and nothing overflows. schedule_time is still echoed as given.
+        send_at = min(requested, _LAST_SEND) if requested is not None and scheduled else now
         parts = sms.segments(text)
         credits = parts.count * len(recipients)
         balance = self._balance_of(account, sender_id)
@@ -691,6 +706,9 @@ def _key_pair(raw: str) -> tuple[str, str]:
     if len(parts) != 2 or not all(parts):
         raise invalid
     return parts[0], parts[1]
+
+
+_LAST_SEND = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 def _schedule_time(raw: str | None) -> datetime | None:

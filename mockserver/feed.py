@@ -1,0 +1,151 @@
+"""Reading the outbox as it fills: search, wait for a message, the latest one-time code, and a change feed.
+
+The admin API (and so the outbox page) and the pytest fixtures both read messages through :class:`Feed`,
+so that ``GET /__smsmock/api/outbox/wait`` and ``smsmock.wait_for_message`` cannot disagree.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+from flask import Flask
+
+from .engine import Mock
+from .state import Message
+
+__all__ = ["CODE", "Feed", "NoCode", "NoMessage", "feed_for"]
+
+CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")  # a one-time code: 4 to 8 digits standing alone
+
+
+class NoMessage(LookupError):
+    """No message matched the filters (within the timeout, if one was given)."""
+
+
+class NoCode(LookupError):
+    """The newest message to a number holds no code."""
+
+
+class Feed:
+    """Follows one mock: stamps each new message with its request's journal entry and wakes waiters on changes."""
+
+    def __init__(self, mock: Mock) -> None:
+        self.mock = mock
+        self.version = 0  # moves on every journal entry and every change made through the admin API
+        self.epoch = 0  # moves on every reset: journal sequence numbers start again
+        self._last_seq = 0
+        self._changed = threading.Condition()
+        mock.listeners.append(self._on_entry)
+
+    def _on_entry(self, entry: dict[str, Any]) -> None:
+        # Mock.dispatch calls this holding the state lock, right after the journal gave the entry its
+        # seq: the messages at the end of the outbox that have no seq yet were sent by this request.
+        for message in self.mock.env.outbox.newest():
+            if message.journal_seq is not None:
+                break
+            message.journal_seq = entry["seq"]
+        self._bump(seq=entry["seq"])
+
+    def changed(self, reset: bool = False) -> None:
+        """Tell waiters that something changed (and whether the mock was reset)."""
+        self._bump(reset=reset)
+
+    def _bump(self, reset: bool = False, seq: int | None = None) -> None:
+        with self._changed:
+            # A journal that went back means Mock.reset ran (the fixtures call it, not the admin API).
+            total = self.mock.journal.total if seq is None else seq
+            reset = reset or total < self._last_seq + (seq is not None)
+            if reset:
+                self.epoch += 1
+            self._last_seq = total
+            self.version += 1
+            self._changed.notify_all()
+
+    def wait_for_change(self, version: int, timeout: float) -> int:
+        """Block until the version differs from ``version`` or ``timeout`` seconds pass; the version now."""
+        if self.mock.journal.total < self._last_seq:  # reset with no request since (Mock.reset)
+            self.changed()
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != version, timeout)
+            return self.version
+
+    # -- queries ----------------------------------------------------------------
+
+    def search(
+        self,
+        provider: str | None = None,
+        recipient: str | None = None,
+        text: str | None = None,
+        since: int | None = None,
+    ) -> list[Message]:
+        """Messages matching every filter, newest first; ``since``: sent by requests after that journal seq."""
+        with self.mock.env.lock:
+            found = self.mock.env.outbox.search(provider, recipient, text)
+        if since is not None:
+            found = [m for m in found if m.journal_seq is not None and m.journal_seq > since]
+        return found[::-1]
+
+    def messages(self, found: list[Message]) -> list[dict[str, Any]]:
+        """Messages as JSON, their status as of now."""
+        with self.mock.env.lock:
+            now = self.mock.env.clock.now()
+            return [m.to_json(now) for m in found]
+
+    def wait(
+        self,
+        provider: str | None = None,
+        recipient: str | None = None,
+        text: str | None = None,
+        timeout: float = 0.0,
+        since: int | None = None,
+    ) -> dict[str, Any]:
+        """The newest matching message as JSON, waiting up to ``timeout`` seconds for one; NoMessage if none."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._changed:
+                seen = self.version
+            # The search takes the state lock, never while holding the condition: dispatch holds the
+            # state lock when it notifies, so taking them in the other order here could deadlock.
+            found = self.search(provider, recipient, text, since)
+            if found:
+                return self.messages(found[:1])[0]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise NoMessage(self._miss(provider, recipient, text, timeout))
+            self.wait_for_change(seen, remaining)
+
+    def latest_code(
+        self,
+        recipient: str,
+        provider: str | None = None,
+        timeout: float = 0.0,
+        pattern: re.Pattern[str] | str = CODE,
+        since: int | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        """The one-time code in the newest message to a number, and that message; NoMessage or NoCode."""
+        message = self.wait(provider, recipient, None, timeout, since)
+        found = re.search(pattern, message["text"])
+        if found is None:
+            raise NoCode(f"no code in the latest message to {recipient}: {message['text']!r}")
+        return (found.group(1) if found.groups() else found.group(0)), message
+
+    def _miss(self, provider: str | None, recipient: str | None, text: str | None, timeout: float) -> str:
+        """Why a wait found nothing: the filters and the last messages sent."""
+        last = self.search()[:5][::-1]
+        sent = [f"{m.provider} to {m.recipient}: {m.text!r}" for m in last]
+        return (
+            f"no message{' to ' + recipient if recipient else ''}{' containing ' + repr(text) if text else ''}"
+            f"{' from ' + provider if provider else ''} within {timeout:g} s; last sent: {', '.join(sent) or 'nothing'}"
+        )
+
+
+def feed_for(app: Flask) -> Feed:
+    """The feed of an app's mock (made on first use; the admin blueprint makes it when it is registered)."""
+    feed = app.extensions.get("smsmock.feed")
+    if feed is None:
+        from .app import get_mock
+
+        feed = app.extensions["smsmock.feed"] = Feed(get_mock(app))
+    return feed
