@@ -18,7 +18,8 @@ from mockserver.feed import feed_for
 from pytest_plugin.server import LiveServer
 
 UI = Path(__file__).parents[1] / "mockserver" / "ui"
-DOCS = Path(__file__).parents[1] / "docs"
+# The screenshots land in a temporary folder; SMSMOCK_SCREENSHOTS=docs refreshes the README's copies.
+DOCS = Path(os.environ.get("SMSMOCK_SCREENSHOTS") or tempfile.mkdtemp(prefix="smsmock-screens-"))
 # The Host of `smsmock serve` (not the test server's random port) and an application's own User-Agent,
 # so that the screenshots come out the same on every run.
 QUICKFLOW = {
@@ -264,3 +265,4 @@ def test_the_outbox_page_live_in_a_headless_browser(browser: Any, server: LiveSe
     browser.find_element(By.ID, "confirm-reset-button").click()
     wait.until(lambda d: not rows() and "No messages yet" in d.find_element(By.ID, "empty").text)
     assert requests.get(f"{server.url}/__smsmock/api/state", timeout=10).json()["outbox"] == 0
+    browser.get("about:blank")  # leave the page: no long poll left open on the stopping server
