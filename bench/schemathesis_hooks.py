@@ -1,7 +1,7 @@
 """Schemathesis checks for documented platform quirks, each as strict as the built-in check it stands in for.
 
-Loaded through ``hooks`` in bench/schemathesis.toml. Both read what they allow from the spec itself, so a
-spec that drops the quirk makes them as strict as the built-in checks.
+Loaded through ``hooks`` in bench/schemathesis.toml. Each reads what it allows from the spec itself, so a
+spec that drops a quirk makes its check as strict as the built-in one.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from schemathesis.generation.meta import CoverageScenario
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 _SPEC_URI = "urn:smsmock:spec"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _tolerated(case: Any) -> set[str]:
@@ -33,10 +34,8 @@ def _mutated(case: Any) -> set[str] | None:
     return None if not names or None in names else names
 
 
-_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
 def _body_required(case: Any) -> bool:
+    """Whether the operation's request body is required (an optional one may arrive empty)."""
     return bool((case.operation.definition.raw.get("requestBody") or {}).get("required"))
 
 

@@ -1,7 +1,7 @@
 """Run schemathesis against a live ``smsmock serve`` for each bundled spec and print what it did.
 
     python bench/schemathesis_run.py                      # the long run (README "Evidence")
-    python bench/schemathesis_run.py --max-examples 10    # a bounded run (what the test suite does)
+    python bench/schemathesis_run.py --max-examples 8     # a bounded run (what the test suite does)
 
 Every check, positive and negative data, all four phases (examples, coverage, fuzzing, stateful), with the
 configuration in bench/schemathesis.toml. Before each spec the mock is reset to the default seed (the

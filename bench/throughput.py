@@ -120,7 +120,7 @@ def run_gunicorn(seed_path: Path, answers_path: Path, seconds: float, repeat: in
             if options is None:
                 server = smsmock_server(seed_path) if app.startswith("bench.wsgi") else bare_server(answers_path)
             else:
-                argv = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-q", *options, app]
+                argv = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "--log-level", "warning", *options, app]
                 probe = "/__smsmock/api/state" if app.startswith("bench.wsgi") else "/"
                 server = Server(label, argv, port, probe, env={env_name: env_value})
             servers.append(server.start())
@@ -161,6 +161,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure, the median kept (default 3)")
     parser.add_argument("--no-prism", action="store_true", help="skip Prism")
     parser.add_argument("--no-gunicorn", action="store_true", help="skip the gunicorn comparison")
+    parser.add_argument("--only-servers", action="store_true", help="only the WSGI server comparison")
     args = parser.parse_args()
 
     seed_path = write_seed(bench_seed())
@@ -168,6 +169,12 @@ def main() -> int:
     binary = None if args.no_prism else prism_binary()
     print(f"# smsmock throughput, {machine()}, load: {'wrk' if shutil.which('wrk') else 'python'}, "
           f"{args.seconds:g} s x {args.repeat} runs per figure\n", flush=True)
+
+    if args.only_servers:
+        with smsmock_server(seed_path) as mock:
+            unlimit(mock)
+            answers_path.write_text(json.dumps(capture(mock)), encoding="utf-8")
+        return servers(seed_path, answers_path, args)
 
     results: dict[tuple[str, str], Load | None] = {}
     with smsmock_server(seed_path) as mock:
@@ -211,17 +218,21 @@ def main() -> int:
     print(table(["server", "cold start s", "idle RSS MB"], [[n, f"{s:.2f}", f"{r:.0f}"] for n, s, r in starts]))
     print("\ntargets: smsmock cold start < 0.5 s (about a third of Prism's); idle RSS < 60 MB\n", flush=True)
 
-    if not args.no_gunicorn:
-        try:
-            import gunicorn  # noqa: F401
-        except ImportError:
-            print("## WSGI servers\n\ngunicorn is not installed (pip install gunicorn): skipped\n")
-        else:
-            rows = run_gunicorn(seed_path, answers_path, args.seconds, args.repeat)
-            print("## WSGI servers (quickflow operations)\n")
-            print(table(["server", "operation", "smsmock", "smsmock ms", "bare", "bare ms", "vs bare", "contacts lost /40"], rows))
-            print("\n(contacts lost: SMSFlow contacts created and not found when read straight back;"
-                  " each worker process holds its own state)\n")
+    return 0 if args.no_gunicorn else servers(seed_path, answers_path, args)
+
+
+def servers(seed_path: Path, answers_path: Path, args: argparse.Namespace) -> int:
+    """The WSGI server comparison (needs gunicorn)."""
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        print("## WSGI servers\n\ngunicorn is not installed (pip install gunicorn): skipped\n")
+        return 0
+    rows = run_gunicorn(seed_path, answers_path, args.seconds, args.repeat)
+    print("## WSGI servers (quickflow operations)\n")
+    print(table(["server", "operation", "smsmock", "smsmock ms", "bare", "bare ms", "vs bare", "contacts lost /40"], rows))
+    print("\n(contacts lost: SMSFlow contacts created and not found when read straight back;"
+          " each worker process holds its own state)\n")
     return 0
 
 

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 __all__ = [
     "GSM7_BASIC",
     "GSM7_EXTENSION",
+    "GSM7_PART",
+    "GSM7_SINGLE",
+    "UCS2_PART",
+    "UCS2_SINGLE",
     "Segments",
     "india_mobile",
     "kenya_mobile",
