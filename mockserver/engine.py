@@ -60,6 +60,23 @@ class Outcome:
     routing: str | None = None  # the x-smsmock-routing response an unmatched request got
 
 
+JOURNAL_ITEMS = 50
+
+
+def _abridged(value: Any, depth: int = 0) -> Any:
+    """An answer as the journal keeps it: long lists cut, so 1,000 entries stay small whatever was listed."""
+    if depth > 6:
+        return value
+    if isinstance(value, list):
+        kept = [_abridged(item, depth + 1) for item in value[:JOURNAL_ITEMS]]
+        return kept + [f"… {len(value) - JOURNAL_ITEMS} more"] if len(value) > JOURNAL_ITEMS else kept
+    if isinstance(value, dict):
+        return {key: _abridged(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, str):
+        return _truncate(value)
+    return value
+
+
 def _truncate(text: str) -> str:
     return text if len(text) <= JOURNAL_TEXT else text[:JOURNAL_TEXT] + f"… ({len(text)} characters)"
 
@@ -268,7 +285,7 @@ class Mock:
             entry["reply"] = {
                 "status": outcome.reply.status,
                 "headers": outcome.reply.headers,
-                "body": outcome.reply.body,
+                "body": _abridged(outcome.reply.body),
             }
             outcome.entry = self.journal.add(entry)
             for listener in list(self.listeners):

@@ -243,3 +243,15 @@ def test_another_openapi_file_is_served_from_its_examples(tmp_path: Path) -> Non
     assert created.get_json()["fields"] == {"id": ["The id field is required but missing."]}
     # the bundled providers are still there, with their seed
     assert client.get(f"/api/v1/account-status?{QUICKCOM}").status_code == 200
+
+
+def test_the_journal_keeps_long_answers_abridged() -> None:
+    """1,000 journal entries stay small even when each answered a list of thousands of records."""
+    app = create_app(strict=True)
+    client = app.test_client()
+    for index in range(55):  # under SMSFlow's 60 requests a minute
+        client.post("/api/contacts", headers={"Authorization": "Bearer YOUR_API_KEY"}, data={"phone_number": f"+3933312{index:05d}"})
+    listed = client.get("/api/contacts/?results_per_page=100", headers={"Authorization": "Bearer YOUR_API_KEY"})
+    assert len(listed.get_json()["data"]) == 56  # the client gets everything
+    kept = get_mock(app).journal.entries()[-1]["reply"]["body"]["data"]
+    assert len(kept) == 51 and kept[-1] == "… 6 more"
