@@ -185,7 +185,6 @@ def _parameters(
     violations: list[Violation] = []
     declared = operation.parameters_in(location)
     names = {p.name for p in declared if not p.is_free_form}
-    free_form = [p for p in declared if p.is_free_form]
     claimed: set[str] = set()
     for param in declared:
         if param.is_free_form:

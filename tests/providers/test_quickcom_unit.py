@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
