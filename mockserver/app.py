@@ -6,6 +6,7 @@ import socket
 import time
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import parse_qsl
 
 import yaml
 from flask import Flask, Response, current_app, request
@@ -91,27 +92,41 @@ def get_mock(app: Flask | None = None) -> Mock:
 
 
 def _incoming(limit: int) -> tuple[Incoming, bool]:
-    """The current request, normalised once; True when the body is over the limit."""
+    """The current request, normalised once, straight from the WSGI environ; True when the body is over the limit."""
+    environ = request.environ
     length = request.content_length
     too_large = length is not None and length > limit
     raw = b"" if too_large else request.stream.read(limit + 1)
     too_large = too_large or len(raw) > limit
-    mimetype = request.mimetype.lower()
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                headers[key[5:].replace("_", "-").lower()] = value
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+            headers[key.replace("_", "-").lower()] = value
+    content_type = headers.get("content-type", "")
+    mimetype = content_type.partition(";")[0].strip().lower()
     form = None
     if mimetype in FORM_TYPES and raw and not too_large:
         try:
-            _, fields, files = FormDataParser(max_content_length=limit).parse(
-                io.BytesIO(raw), mimetype, len(raw), request.mimetype_params
-            )
-            form = list(fields.items(multi=True))
-            form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
+            if mimetype == "multipart/form-data":
+                _, fields, files = FormDataParser(max_content_length=limit).parse(
+                    io.BytesIO(raw), mimetype, len(raw), request.mimetype_params
+                )
+                form = list(fields.items(multi=True))
+                form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
+            else:  # what werkzeug's form parser does for this type, without its MultiDict
+                form = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
         except (ValueError, HTTPException):
             form = []  # a truncated or malformed form reads as no fields, as PHP and Frappe do
+    query = environ.get("QUERY_STRING", "")
     incoming = Incoming(
         method=request.method,
         path=request.path,
-        query=list(request.args.items(multi=True)),
-        headers={k.lower(): v for k, v in request.headers.items()},
+        # request.args without its MultiDict: invalid bytes stay percent-encoded, as werkzeug keeps them
+        query=parse_qsl(query.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote") if query else [],
+        headers=headers,
         content_type=mimetype,
         body=b"" if too_large else raw,
         form=form,
@@ -128,9 +143,9 @@ def _serve(path: str) -> Response:
     reply = outcome.reply
     if outcome.drop:
         return _drop()
-    if reply.body is None:
+    if outcome.wire is None:
         return Response(b"", status=reply.status, headers=reply.headers, content_type="text/html; charset=UTF-8")
-    return Response(dumps(reply.body), status=reply.status, headers=reply.headers, mimetype="application/json")
+    return Response(outcome.wire, status=reply.status, headers=reply.headers, mimetype="application/json")
 
 
 def _drop() -> Response:

@@ -58,9 +58,11 @@ class Outcome:
     drop: bool = False
     entry: dict[str, Any] = field(default_factory=dict)
     routing: str | None = None  # the x-smsmock-routing response an unmatched request got
+    wire: bytes | None = None  # the JSON body as sent (None: no body), serialised once by dispatch
 
 
 JOURNAL_ITEMS = 50
+JOURNAL_WIRE = 4096  # answers up to this size are kept whole (a copy read back from the wire bytes)
 
 
 def _abridged(value: Any, depth: int = 0) -> Any:
@@ -75,6 +77,13 @@ def _abridged(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return _truncate(value)
     return value
+
+
+def _kept(body: Any, wire: bytes | None) -> Any:
+    """The journal's copy of an answer: decoded from its wire bytes (a fast deep copy), abridged when long."""
+    if wire is None:
+        return None
+    return json.loads(wire) if len(wire) <= JOURNAL_WIRE else _abridged(body)
 
 
 def _truncate(text: str) -> str:
@@ -281,12 +290,10 @@ class Mock:
             else:
                 outcome = self._matched(found, incoming, entry, too_large)
             self._check_answer(found, outcome, entry)
-            entry["status"] = outcome.reply.status
-            entry["reply"] = {
-                "status": outcome.reply.status,
-                "headers": outcome.reply.headers,
-                "body": _abridged(outcome.reply.body),
-            }
+            reply = outcome.reply
+            outcome.wire = None if reply.body is None else dumps(reply.body)
+            entry["status"] = reply.status
+            entry["reply"] = {"status": reply.status, "headers": reply.headers, "body": _kept(reply.body, outcome.wire)}
             outcome.entry = self.journal.add(entry)
             for listener in list(self.listeners):
                 listener(entry)

@@ -124,7 +124,14 @@ class Operation:
 
     def parameters_in(self, location: str) -> tuple[Parameter, ...]:
         """The parameters of one location (query, path, header, cookie)."""
-        return tuple(p for p in self.parameters if p.location == location)
+        return self._by_location.get(location, ())
+
+    @functools.cached_property
+    def _by_location(self) -> dict[str, tuple[Parameter, ...]]:
+        found: dict[str, tuple[Parameter, ...]] = {}
+        for param in self.parameters:
+            found[param.location] = (*found.get(param.location, ()), param)
+        return found
 
 
 class Spec:
@@ -145,6 +152,8 @@ class Spec:
         self._validators: dict[str, Draft202012Validator] = {}
         self._fast: dict[str, Any] = {}  # jsonschema-rs validators by schema pointer
         self._fast_registry: Any = None
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self._objects: dict[str, tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]] = {}
         self.operations: tuple[Operation, ...] = tuple(self._operations())
         self.by_id: dict[str, Operation] = {op.operation_id: op for op in self.operations}
 
@@ -170,12 +179,24 @@ class Spec:
         return node, pointer
 
     def resolve_schema(self, pointer: str) -> dict[str, Any]:
-        """A schema with its top-level ``$ref`` chain followed (nested refs stay)."""
-        node, _ = self.deref(self.at(pointer), pointer)
-        return node if isinstance(node, dict) else {}
+        """A schema with its top-level ``$ref`` chain followed (nested refs stay); looked up once per pointer."""
+        found = self._schemas.get(pointer)
+        if found is None:
+            node, _ = self.deref(self.at(pointer), pointer)
+            found = self._schemas[pointer] = node if isinstance(node, dict) else {}
+        return found
 
     def object_properties(self, pointer: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
-        """Property name -> schema pointer, and pattern -> schema pointer, of an object schema (allOf merged)."""
+        """Property name -> schema pointer, and pattern -> schema pointer, of an object schema (allOf merged).
+
+        Computed once per pointer (the request path asks for it on every form body).
+        """
+        found = self._objects.get(pointer)
+        if found is None:
+            found = self._objects[pointer] = self._object_properties(pointer)
+        return found
+
+    def _object_properties(self, pointer: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
         properties: dict[str, str] = {}
         patterns: list[tuple[re.Pattern[str], str]] = []
         stack, seen = [pointer], set()

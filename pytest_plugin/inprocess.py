@@ -1,9 +1,11 @@
 """Route ``requests`` calls to the providers' documented base URLs into the mock app, through ``responses``."""
 from __future__ import annotations
 
+import io
 import re
+import sys
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
 import responses
@@ -37,7 +39,6 @@ class InProcess:
 
     def __init__(self, app: Flask, base_urls: list[str]) -> None:
         self.app = app
-        self.client = app.test_client()
         self.base_urls = base_urls
         self._pattern = re.compile("^(?:" + "|".join(re.escape(u.rstrip("/")) for u in base_urls) + r")(?:[/?#]|$)")
         self._passthru = re.compile(r"^(?!(?:" + "|".join(re.escape(u.rstrip("/")) for u in base_urls) + r")(?:[/?#]|$))")
@@ -72,19 +73,56 @@ class InProcess:
             self._started = False
 
     def _answer(self, request: requests.PreparedRequest) -> Any:
-        """One request through the Flask app, exactly as the live server would serve it."""
-        url = urlsplit(request.url or "")
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        """One request through the Flask app's WSGI callable, exactly as the live server would serve it."""
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [int(status.split(" ", 1)[0]), headers]
+            return lambda data: None
+
+        chunks = self.app(_environ(request), start_response)
         try:
-            response = self.client.open(
-                url.path or "/",
-                method=request.method or "GET",
-                base_url=f"{url.scheme}://{url.netloc}",
-                query_string=url.query,
-                headers=headers,
-                data=_body(request),
-            )
-            body = response.get_data()
+            body = b"".join(chunks)
         except ConnectionAbortedError as exc:  # an injected dropped connection
             return requests.exceptions.ConnectionError(str(exc), request=request)
-        return (response.status_code, dict(response.headers), body)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        status, headers = started
+        return (status, dict(headers), body)
+
+
+def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
+    """The WSGI environ of a prepared request (what a server builds; werkzeug's test builder is 3x slower)."""
+    url = urlsplit(request.url or "")
+    body = _body(request)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method or "GET",
+        "SCRIPT_NAME": "",
+        # WSGI carries the decoded path as latin-1 characters of its UTF-8 bytes (PEP 3333).
+        "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin1"),
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": url.hostname or "localhost",
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": url.scheme or "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "HTTP_HOST": url.netloc,
+        "CONTENT_LENGTH": str(len(body)) if body else "",
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            continue
+        if key == "CONTENT_TYPE":
+            environ[key] = value
+        else:  # repeated names join with a comma, as a server folds them
+            key = "HTTP_" + key
+            environ[key] = f"{environ[key]},{value}" if key in environ and key != "HTTP_HOST" else value
+    return environ

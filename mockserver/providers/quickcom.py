@@ -95,7 +95,7 @@ class Template:
 
     def payload(self) -> dict[str, Any]:
         """The template as Get Templates lists it."""
-        data = asdict(self)
+        data = dict(vars(self))  # flat fields: a shallow copy (asdict deep-copies, on every listing)
         del data["sender_id"]
         return data
 
@@ -497,7 +497,7 @@ class QuickComProvider(Provider):
     def check_balance(self, account: str, args: dict[str, Any]) -> Ok:
         """The profile and balances, fields in the document's order and JSON types."""
         record = self.accounts[account]
-        profile = asdict(record.profile)
+        profile = vars(record.profile)  # flat fields, read only
         data = {key: profile[key] for key in ("user_number", "name", "email", "mobile", "status")}
         data["transaction_balance"] = record.transaction_balance
         data["promotional_balance"] = record.promotional_balance

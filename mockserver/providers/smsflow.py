@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import operator
 import re
@@ -10,7 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-import phonenumbers
 import yaml
 
 from ..errors import Kind, ProviderError
@@ -313,17 +313,7 @@ class SMSFlowProvider(Provider):
 
     def _codes(self, phone: str) -> tuple[str | None, str | None]:
         """(continent_code, country_code) of a number written with a leading `+`, else (None, None)."""
-        number = phone.strip()
-        if not number.startswith("+"):
-            return None, None
-        try:
-            parsed = phonenumbers.parse(number, None)
-        except phonenumbers.NumberParseException:
-            return None, None
-        if phonenumbers.is_valid_number(parsed):
-            region = phonenumbers.region_code_for_number(parsed)
-        else:
-            region = phonenumbers.region_code_for_country_code(parsed.country_code)
+        region = _region(phone.strip())
         if region not in self._countries:
             return None, None  # "001" (non-geographic) and "ZZ" (unknown) are not countries
         continent = CONTINENTS.get(region)
@@ -508,3 +498,19 @@ def _no_unknown(raw: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(str(k) for k in raw if k not in allowed)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+
+
+@functools.lru_cache(maxsize=4096)
+def _region(number: str) -> str | None:
+    """The region (ISO country code, ``001`` or ``ZZ``) of a ``+``-prefixed number; parsed once per number."""
+    if not number.startswith("+"):
+        return None
+    import phonenumbers  # its metadata is a tenth of a second: loaded with the first contact, not at start-up
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(parsed):
+        return phonenumbers.region_code_for_number(parsed)
+    return phonenumbers.region_code_for_country_code(parsed.country_code)
