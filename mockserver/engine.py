@@ -93,7 +93,9 @@ def _truncate(text: str) -> str:
 def _prefer(header: str | None) -> dict[str, str]:
     """``Prefer: code=404, example=unknown_uid`` (Prism's convention) as a dict."""
     found: dict[str, str] = {}
-    for part in re.split(r"[,;]", header or ""):
+    if not header:
+        return found
+    for part in re.split(r"[,;]", header):
         key, _, value = part.strip().partition("=")
         if key and value:
             found[key.strip().lower()] = value.strip().strip('"')
@@ -131,7 +133,7 @@ class Mock:
             name = spec.provider or _stem(spec)
             self.providers[name] = provider_class(spec.provider)(spec, self.env)
         self._names = {id(spec): name for spec, name in zip(self.specs, self.providers)}
-        self._check_seed(self.seed)
+        self._check_seed(self.seed, dry_run=False)  # a bad seed fails the load below: no state to keep intact yet
         self._warm()
         self.reset()
 
@@ -173,7 +175,7 @@ class Mock:
                 provider.reset()
                 provider.load(self.seed.get(name) or {})
 
-    def _check_seed(self, seed: dict[str, Any]) -> None:
+    def _check_seed(self, seed: dict[str, Any], dry_run: bool = True) -> None:
         if not isinstance(seed, dict):
             raise ValueError("a seed is a mapping of provider name to its section")
         unknown = set(seed) - set(self.providers)
@@ -182,6 +184,8 @@ class Mock:
         for name, section in seed.items():
             if section is not None and not isinstance(section, dict):
                 raise ValueError(f"seed section {name!r} must be a mapping, not {type(section).__name__}")
+            if not dry_run:
+                continue
             # A dry run on a scratch provider, so that a bad seed changes nothing at all.
             provider = self.providers[name]
             scratch = Env(Clock(), Ids(self.env.ids.seed), Outbox(), dict(self.env.limits))
@@ -346,7 +350,7 @@ class Mock:
         entry["violations"] = [v.to_json() for v in violations]
         try:
             prefer = _prefer(incoming.header("prefer"))
-            fault = self._take_fault(name, op.operation_id)
+            fault = self._take_fault(name, op.operation_id) if self.faults else None
             if fault is not None:
                 entry["fault"] = fault.to_json()
                 latency, drop = fault.latency, fault.drop
@@ -392,7 +396,7 @@ class Mock:
             entry["args"] = args
             result: Ok = provider.handler(op)(account, args)
             body = provider.render(op, result)
-            status = _success_status(op)
+            status = op.success_status
             reply = Reply(status, body, {**self._common(provider), **headers, **result.headers})
             return Outcome(reply, latency, drop)
         except ProviderError as error:
@@ -441,10 +445,6 @@ def _stem(spec: Spec) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", spec.title.lower()).strip("_") or "api"
 
 
-def _success_status(op: Operation) -> int:
-    return int(next((s for s in op.responses if s.startswith("2") and s.isdigit()), "200"))
-
-
 def _refusal(violations: list[Violation], provider: Provider) -> ProviderError:
     """The provider error for refused violations, worded by the provider: ids that cannot exist are not found."""
     fields: dict[str, list[str]] = {}
@@ -459,29 +459,41 @@ def _refusal(violations: list[Violation], provider: Provider) -> ProviderError:
 
 def _credentials(spec: Spec, op: Operation, incoming: Incoming) -> tuple[dict[str, str], set[str]]:
     """Raw credential values by security scheme name, and the query names that carry credentials."""
-    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
-    query = dict(incoming.query)
+    query: dict[str, str] | None = None
     found: dict[str, str] = {}
     reserved: set[str] = set()
-    for requirement in op.security:
-        for name in requirement:
-            scheme = schemes.get(name) or {}
-            if scheme.get("type") == "apiKey":
-                where, key = scheme.get("in"), scheme.get("name", "")
-                if where == "query":
-                    reserved.add(key)
-                    value = query.get(key)
-                elif where == "header":
-                    value = incoming.header(key)
-                else:
-                    value = _cookie(incoming.header("cookie"), key)
-            elif scheme.get("type") == "http":
-                value = incoming.header("authorization")
+    for name, kind, where, key in _schemes(spec, op):
+        if kind == "apiKey":
+            if where == "query":
+                reserved.add(key)
+                query = dict(incoming.query) if query is None else query
+                value = query.get(key)
+            elif where == "header":
+                value = incoming.header(key)
             else:
-                value = None
-            if value is not None:
-                found[name] = value
+                value = _cookie(incoming.header("cookie"), key)
+        elif kind == "http":
+            value = incoming.header("authorization")
+        else:
+            value = None
+        if value is not None:
+            found[name] = value
     return found, reserved
+
+
+def _schemes(spec: Spec, op: Operation) -> tuple[tuple[str, str, str, str], ...]:
+    """(name, type, in, key name) of every scheme an operation's requirements name; looked up once per operation."""
+    key = ("schemes", op.pointer)
+    found = spec.memo.get(key)
+    if found is None:
+        schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+        named = [name for requirement in op.security for name in requirement]
+        found = tuple(
+            (name, (schemes.get(name) or {}).get("type", ""), (schemes.get(name) or {}).get("in", ""), (schemes.get(name) or {}).get("name", ""))
+            for name in named
+        )
+        spec.memo[key] = found
+    return found
 
 
 _BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +\S+$")

@@ -127,6 +127,11 @@ class Operation:
         return self._by_location.get(location, ())
 
     @functools.cached_property
+    def success_status(self) -> int:
+        """The first documented 2xx status (200 when none is)."""
+        return int(next((s for s in self.responses if s.startswith("2") and s.isdigit()), "200"))
+
+    @functools.cached_property
     def _by_location(self) -> dict[str, tuple[Parameter, ...]]:
         found: dict[str, tuple[Parameter, ...]] = {}
         for param in self.parameters:
@@ -153,6 +158,8 @@ class Spec:
         self._fast: dict[str, Any] = {}  # jsonschema-rs validators by schema pointer
         self._fast_registry: Any = None
         self._schemas: dict[str, dict[str, Any]] = {}
+        self._bodies: dict[tuple[str, str], tuple[bool, str | None]] = {}
+        self.memo: dict[Any, Any] = {}  # what other modules derive from the document, computed once per spec
         self._objects: dict[str, tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]] = {}
         self.operations: tuple[Operation, ...] = tuple(self._operations())
         self.by_id: dict[str, Operation] = {op.operation_id: op for op in self.operations}
@@ -329,6 +336,17 @@ class Spec:
             if isinstance(item, dict) and "schema" in item
         }
         return media, bool(body.get("required", False))
+
+    def response_body(self, response_pointer: str, media_type: str) -> tuple[bool, str | None]:
+        """Whether the response at a pointer declares a body of that media type, and its schema's pointer."""
+        key = (response_pointer, media_type)
+        found = self._bodies.get(key)
+        if found is None:
+            response, where = self.deref(self.at(response_pointer), response_pointer)
+            content = response.get("content") or {}
+            schema = pointer_join(where, "content", media_type, "schema") if "schema" in content.get(media_type, {}) else None
+            found = self._bodies[key] = (media_type in content, schema)
+        return found
 
     def response(self, operation: Operation, status: int | str) -> tuple[dict[str, Any], str] | None:
         """The response object an operation declares for a status (exact, then ``4XX``, then default)."""

@@ -333,15 +333,13 @@ def validate_request(
 
 def validate_response(spec: Spec, response_pointer: str, media_type: str, body: Any) -> list[str]:
     """Why a body does not match the response declared at a pointer (empty: it matches)."""
-    response, where = spec.deref(spec.at(response_pointer), response_pointer)
-    content = response.get("content") or {}
+    declared, schema = spec.response_body(response_pointer, media_type)
     if body is None:
-        return [] if not content or media_type not in content else ["the spec declares a body, the answer has none"]
-    if media_type not in content:
+        return ["the spec declares a body, the answer has none"] if declared else []
+    if not declared:
         return [f"the spec declares no {media_type} body for this response"]
-    if "schema" not in content[media_type]:
+    if schema is None:
         return []
-    schema = pointer_join(where, "content", media_type, "schema")
     if _conforms(spec, schema, body):  # the fast check first: answers can hold thousands of records
         return []
     validator = spec.validator(schema)
