@@ -59,6 +59,16 @@ class Router:
                 template = _normal(op.route)
                 regex = re.sub(r"\\{([^}/]+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
                 self._routes.append(_Route(spec, op, re.compile(f"^{regex}/?$")))
+        # Concrete paths are looked up, templated ones scanned after them (OpenAPI: concrete paths match first).
+        self._static: dict[str, list[_Route]] = {}
+        self._templated: list[_Route] = []
+        for route in self._routes:
+            template = _normal(route.operation.route)
+            if "{" in route.operation.route:
+                self._templated.append(route)
+            else:
+                for key in {template, template.rstrip("/") + "/"}:
+                    self._static.setdefault(key, []).append(route)
         # Longest base path first, so /api/v1 belongs to QuickCom before /api to SMSFlow.
         self._owners = sorted(specs, key=lambda s: len(s.base_path), reverse=True)
 
@@ -75,7 +85,7 @@ class Router:
         method = method.upper()
         lookup = "GET" if method == "HEAD" else method
         allowed: list[str] = []
-        for route in self._routes:
+        for route in (*self._static.get(path, ()), *self._templated):
             found = route.pattern.match(path)
             if found is None:
                 continue

@@ -184,6 +184,8 @@ def _parameters(
     """Parameters of one location: coerce, validate, fill defaults; report missing, unknown and repeated."""
     violations: list[Violation] = []
     declared = operation.parameters_in(location)
+    if not declared and location not in ("query", "cookie"):  # undeclared headers are not judged
+        return violations
     names = {p.name for p in declared if not p.is_free_form}
     claimed: set[str] = set()
     for param in declared:
@@ -194,8 +196,8 @@ def _parameters(
                 if param.required:
                     violations.append(Violation(location, param.name, "required", "is required but missing"))
                 continue
-            props = param.schema.get("patternProperties") or {}
-            value = {n: coerce(v, next((s for p, s in props.items() if re.search(p, n)), {})) for n, v in values.items()}
+            members = tuple(zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values()))
+            value = {n: coerce(v, next((s for rx, s in members if rx.search(n)), {})) for n, v in values.items()}
         elif param.name in supplied:
             raw = supplied[param.name]
             if len(raw) > 1 and "array" not in _types(param.schema):
@@ -325,8 +327,9 @@ def validate_request(
             incoming = dataclasses.replace(incoming, form=carried + list(incoming.form or []), content_type=media)
     violations = _parameters(spec, operation, "path", {k: [v] for k, v in path_params.items()}, set(), args)
     violations += _parameters(spec, operation, "query", _last(incoming.query), set(reserved_query), args)
-    headers = {name: [value] for name, value in incoming.headers.items()}
-    violations += _parameters(spec, operation, "header", headers, set(), args)
+    if operation.parameters_in("header"):
+        headers = {name: [value] for name, value in incoming.headers.items()}
+        violations += _parameters(spec, operation, "header", headers, set(), args)
     violations += _body(spec, operation, incoming, args)
     return args, violations
 
