@@ -3,7 +3,7 @@
     python bench/inprocess.py [--calls 2000] [--tests 300] [--examples 200]
 
 1. A ``requests`` call caught by the ``smsmock`` fixture (the Flask app behind ``responses``) against the
-   same call answered by a static ``responses`` stub with the same body: the median of 5 interleaved runs.
+   same call answered by a static ``responses`` stub with the same body: the medians of interleaved runs of 100.
 2. The fixture's set-up and tear-down per test: pytest runs ``--tests`` empty tests that take ``smsmock``
    and as many that take nothing, and the difference of their set-up + tear-down time is the fixture's.
 3. Hypothesis examples per second of a client contract test: ``answers("quickflow", "send_sms")`` served by
@@ -26,8 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import ROOT, machine, table  # noqa: E402
 
+RUN = 100  # calls per timed run
+
+
 def per_call(calls: int) -> tuple[float, float]:
-    """Microseconds per call: through the smsmock fixture's interception, and through a static stub."""
+    """Microseconds per call: through the smsmock fixture's interception, and through a static stub.
+
+    ``calls`` on each side, in interleaved runs of ``RUN`` calls; the medians of the runs.
+    """
     import requests
     import responses
 
@@ -44,7 +50,7 @@ def per_call(calls: int) -> tuple[float, float]:
     handle = SmsMock(app, base_urls)
     session = requests.Session()
 
-    def through_smsmock() -> float:
+    def through_smsmock(calls: int) -> float:
         interceptor = InProcess(app, list(base_urls.values())).start()
         handle.begin(default_seed())
         try:
@@ -60,7 +66,7 @@ def per_call(calls: int) -> tuple[float, float]:
 
     body = json.loads(app.test_client().get("/api/method/quickflow.sms.balance", query_string=params, headers=headers).data)
 
-    def through_stub() -> float:
+    def through_stub(calls: int) -> float:
         with responses.RequestsMock() as mock:
             mock.add(responses.GET, url, json=body, status=200, headers={"Cache-Control": "no-store"})
             began = time.perf_counter()
@@ -70,11 +76,13 @@ def per_call(calls: int) -> tuple[float, float]:
             assert answer.json() == body
         return elapsed / calls * 1e6
 
-    through_smsmock(), through_stub()  # warm
+    through_smsmock(RUN), through_stub(RUN)  # warm
+    # Short runs, interleaved, many of them: the machine's load drifts over seconds, and a drift then
+    # falls on both sides alike instead of on whichever side ran during it.
     ours, stub = [], []
-    for _ in range(5):
-        ours.append(through_smsmock())
-        stub.append(through_stub())
+    for _ in range(max(5, calls // RUN)):
+        ours.append(through_smsmock(RUN))
+        stub.append(through_stub(RUN))
     return statistics.median(ours), statistics.median(stub)
 
 
@@ -156,7 +164,7 @@ def pytest_run(files: dict[str, str]) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=2000, help="calls per timing run (default 2000)")
+    parser.add_argument("--calls", type=int, default=2000, help="calls on each side, in interleaved runs of 100 (default 2000)")
     parser.add_argument("--tests", type=int, default=300, help="empty tests per kind (default 300)")
     parser.add_argument("--examples", type=int, default=200, help="Hypothesis examples (default 200)")
     args = parser.parse_args()

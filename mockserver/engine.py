@@ -501,27 +501,52 @@ _BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +\S+$")
 
 def _auth_violations(spec: Spec, op: Operation, credentials: dict[str, str]) -> list[Violation]:
     """Missing credentials, or credentials in a form no security requirement accepts (values are not judged)."""
-    if not op.security or any(not requirement for requirement in op.security):
+    requirements = _requirements(spec, op)
+    if requirements is None:
         return []
-    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
 
-    def well_formed(name: str) -> bool:
-        value, scheme = credentials.get(name), schemes.get(name) or {}
+    def well_formed(name: str, kind: str, pattern: re.Pattern[str] | None) -> bool:
+        value = credentials.get(name)
         if value is None or not value.strip():
             return False
-        if scheme.get("type") == "http":
-            kind = str(scheme.get("scheme", "")).lower()
-            return basic_credentials(value) is not None if kind == "basic" else bool(_BEARER.match(value)) if kind == "bearer" else True
-        pattern = scheme.get("x-smsmock-value-pattern")
-        return not pattern or re.search(pattern, value) is not None
+        if kind == "basic":
+            return basic_credentials(value) is not None
+        if kind == "bearer":
+            return bool(_BEARER.match(value))
+        return pattern is None or pattern.search(value) is not None
 
-    if any(all(well_formed(name) for name in requirement) for requirement in op.security):
+    if any(all(well_formed(*scheme) for scheme in requirement) for requirement in requirements):
         return []
+    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
     forms = " or ".join(" + ".join(_describe_scheme(schemes.get(n) or {}, n) for n in req) for req in op.security)
     if not any(value.strip() for value in credentials.values()):
         return [Violation("auth", "", "security", f"no credentials were sent (the spec wants {forms})", expected=forms)]
     sent = {name: value for name, value in credentials.items()}
     return [Violation("auth", ", ".join(sent), "security", f"credentials are not in a form the spec accepts (it wants {forms})", expected=forms, received=sent)]
+
+
+Check = tuple[str, str, "re.Pattern[str] | None"]
+
+
+def _requirements(spec: Spec, op: Operation) -> tuple[tuple[Check, ...], ...] | None:
+    """Per security requirement, (scheme name, http scheme or "", value pattern) of each of its schemes;
+    None when the operation takes no credentials. Worked out once per operation."""
+    key = ("requirements", op.pointer)
+    if key not in spec.memo:
+        schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+        found: tuple[tuple[Check, ...], ...] | None = None
+        if op.security and all(op.security):
+            found = tuple(tuple(_check(name, schemes.get(name) or {}) for name in requirement) for requirement in op.security)
+        spec.memo[key] = found
+    return spec.memo[key]
+
+
+def _check(name: str, scheme: dict[str, Any]) -> Check:
+    if scheme.get("type") == "http":
+        kind = str(scheme.get("scheme", "")).lower()
+        return name, kind if kind in ("basic", "bearer") else "http", None
+    pattern = scheme.get("x-smsmock-value-pattern")
+    return name, "", re.compile(pattern) if pattern else None
 
 
 def _describe_scheme(scheme: dict[str, Any], name: str) -> str:

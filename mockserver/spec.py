@@ -131,6 +131,17 @@ class Operation:
         """The first documented 2xx status (200 when none is)."""
         return int(next((s for s in self.responses if s.startswith("2") and s.isdigit()), "200"))
 
+    def names_in(self, location: str) -> frozenset[str]:
+        """The names of a location's parameters, free-form families left out."""
+        found = self._names.get(location)
+        if found is None:
+            found = self._names[location] = frozenset(p.name for p in self.parameters_in(location) if not p.is_free_form)
+        return found
+
+    @functools.cached_property
+    def _names(self) -> dict[str, frozenset[str]]:
+        return {}
+
     @functools.cached_property
     def _by_location(self) -> dict[str, tuple[Parameter, ...]]:
         found: dict[str, tuple[Parameter, ...]] = {}

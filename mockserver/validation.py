@@ -186,7 +186,7 @@ def _parameters(
     declared = operation.parameters_in(location)
     if not declared and location not in ("query", "cookie"):  # undeclared headers are not judged
         return violations
-    names = {p.name for p in declared if not p.is_free_form}
+    names = operation.names_in(location)
     claimed: set[str] = set()
     for param in declared:
         if param.is_free_form:
@@ -200,11 +200,12 @@ def _parameters(
             value = {n: coerce(v, next((s for rx, s in members if rx.search(n)), {})) for n, v in values.items()}
         elif param.name in supplied:
             raw = supplied[param.name]
-            if len(raw) > 1 and "array" not in _types(param.schema):
+            is_array = "array" in _types(param.schema)
+            if len(raw) > 1 and not is_array:
                 violations.append(
                     Violation(location, param.name, "repeated", f"sent {len(raw)} times; the last value is used", received=raw, ignored=True)
                 )
-            value = [coerce(v, param.schema.get("items") or {}) for v in raw] if "array" in _types(param.schema) and param.explode else coerce(raw[-1], param.schema)
+            value = [coerce(v, param.schema.get("items") or {}) for v in raw] if is_array and param.explode else coerce(raw[-1], param.schema)
         else:
             if param.required:
                 violations.append(Violation(location, param.name, "required", "is required but missing", expected=param.schema.get("type")))

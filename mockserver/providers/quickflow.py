@@ -691,21 +691,24 @@ class QuickFlowProvider(Provider):
 
 def _key_pair(raw: str) -> tuple[str, str]:
     """(api_key, api_secret) from ``token key:secret`` or ``Basic base64(key:secret)``, or AUTH_INVALID."""
-    invalid = ProviderError(Kind.AUTH_INVALID, "Malformed Authorization header")
     scheme, _, token = raw.strip().partition(" ")
     token = token.strip()
     if scheme.lower() == "basic":
         try:
             token = base64.b64decode(token, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            raise invalid from None
+            raise _malformed() from None
     elif scheme.lower() != "token":
-        raise invalid
+        raise _malformed()
     # frappe.auth.validate_auth_via_api_keys unpacks ``token.split(":")`` into exactly two names.
     parts = token.split(":")
     if len(parts) != 2 or not all(parts):
-        raise invalid
+        raise _malformed()
     return parts[0], parts[1]
+
+
+def _malformed() -> ProviderError:
+    return ProviderError(Kind.AUTH_INVALID, "Malformed Authorization header")
 
 
 _LAST_SEND = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
