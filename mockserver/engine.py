@@ -13,7 +13,7 @@ from .providers import provider_class
 from .providers.base import Env, Ok, Provider, RateLimit, Reply
 from .routing import Match, Miss, Router
 from .spec import Operation, Spec, load_bundled, pointer_join
-from .state import Clock, Ids, Journal, Outbox
+from .state import WIRE, Clock, Ids, Journal, Outbox
 from .validation import Incoming, Violation, validate_request, validate_response
 
 __all__ = ["ContractDrift", "Fault", "Mock", "Outcome"]
@@ -62,7 +62,7 @@ class Outcome:
 
 
 JOURNAL_ITEMS = 50
-JOURNAL_WIRE = 4096  # answers up to this size are kept whole (a copy read back from the wire bytes)
+JOURNAL_WIRE = 4096  # answers up to this size are kept whole, as their wire bytes; longer ones abridged
 
 
 def _abridged(value: Any, depth: int = 0) -> Any:
@@ -77,13 +77,6 @@ def _abridged(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return _truncate(value)
     return value
-
-
-def _kept(body: Any, wire: bytes | None) -> Any:
-    """The journal's copy of an answer: decoded from its wire bytes (a fast deep copy), abridged when long."""
-    if wire is None:
-        return None
-    return json.loads(wire) if len(wire) <= JOURNAL_WIRE else _abridged(body)
 
 
 def _truncate(text: str) -> str:
@@ -297,7 +290,12 @@ class Mock:
             reply = outcome.reply
             outcome.wire = None if reply.body is None else dumps(reply.body)
             entry["status"] = reply.status
-            entry["reply"] = {"status": reply.status, "headers": reply.headers, "body": _kept(reply.body, outcome.wire)}
+            entry["reply"] = {"status": reply.status, "headers": reply.headers}
+            if outcome.wire is not None and len(outcome.wire) > JOURNAL_WIRE:
+                entry["reply"]["body"] = _abridged(reply.body)
+            else:  # decoded from the wire bytes when the journal is read (a deep copy, paid only then)
+                entry["reply"]["body"] = None
+                entry[WIRE] = outcome.wire
             outcome.entry = self.journal.add(entry)
             for listener in list(self.listeners):
                 listener(entry)

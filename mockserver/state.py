@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import random
 import threading
 import uuid
@@ -210,6 +211,9 @@ class Outbox:
         self.dropped = 0
 
 
+WIRE = "_wire"  # an entry's answer as sent, until the journal is read
+
+
 class Journal:
     """The last requests the mock answered, with their outcome; capped."""
 
@@ -229,7 +233,12 @@ class Journal:
     def entries(self, since: int = 0) -> list[dict[str, Any]]:
         """Entries after a sequence number, oldest first."""
         with self._lock:
-            return [e for e in self._entries if e["seq"] > since]
+            found = [e for e in self._entries if e["seq"] > since]
+            for entry in found:
+                wire = entry.pop(WIRE, None)
+                if wire is not None:
+                    entry["reply"]["body"] = json.loads(wire)
+            return found
 
     @property
     def total(self) -> int:
