@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .spec import Operation, Parameter, Spec, pointer_join
+from .spec import Operation, Parameter, Spec
 
 __all__ = ["Incoming", "Violation", "coerce", "validate_request", "validate_response"]
 
