@@ -481,17 +481,13 @@ def _credentials(spec: Spec, op: Operation, incoming: Incoming) -> tuple[dict[st
 
 def _schemes(spec: Spec, op: Operation) -> tuple[tuple[str, str, str, str], ...]:
     """(name, type, in, key name) of every scheme an operation's requirements name; looked up once per operation."""
-    key = ("schemes", op.pointer)
-    found = spec.memo.get(key)
-    if found is None:
+
+    def look_up() -> tuple[tuple[str, str, str, str], ...]:
         schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
-        named = [name for requirement in op.security for name in requirement]
-        found = tuple(
-            (name, (schemes.get(name) or {}).get("type", ""), (schemes.get(name) or {}).get("in", ""), (schemes.get(name) or {}).get("name", ""))
-            for name in named
-        )
-        spec.memo[key] = found
-    return found
+        named = [(name, schemes.get(name) or {}) for requirement in op.security for name in requirement]
+        return tuple((name, s.get("type", ""), s.get("in", ""), s.get("name", "")) for name, s in named)
+
+    return spec.derive(("schemes", op.pointer), look_up)
 
 
 _BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +\S+$")
@@ -529,14 +525,14 @@ Check = tuple[str, str, "re.Pattern[str] | None"]
 def _requirements(spec: Spec, op: Operation) -> tuple[tuple[Check, ...], ...] | None:
     """Per security requirement, (scheme name, http scheme or "", value pattern) of each of its schemes;
     None when the operation takes no credentials. Worked out once per operation."""
-    key = ("requirements", op.pointer)
-    if key not in spec.memo:
+
+    def compile_checks() -> tuple[tuple[Check, ...], ...] | None:
+        if not op.security or not all(op.security):
+            return None
         schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
-        found: tuple[tuple[Check, ...], ...] | None = None
-        if op.security and all(op.security):
-            found = tuple(tuple(_check(name, schemes.get(name) or {}) for name in requirement) for requirement in op.security)
-        spec.memo[key] = found
-    return spec.memo[key]
+        return tuple(tuple(_check(name, schemes.get(name) or {}) for name in requirement) for requirement in op.security)
+
+    return spec.derive(("requirements", op.pointer), compile_checks)
 
 
 def _check(name: str, scheme: dict[str, Any]) -> Check:

@@ -9,7 +9,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import quote, urlsplit
 
 import jsonschema_rs
@@ -137,14 +137,11 @@ class Operation:
 
     def names_in(self, location: str) -> frozenset[str]:
         """The names of a location's parameters, free-form families left out."""
-        found = self._names.get(location)
-        if found is None:
-            found = self._names[location] = frozenset(p.name for p in self.parameters_in(location) if not p.is_free_form)
-        return found
+        return self._names.get(location, frozenset())
 
     @functools.cached_property
     def _names(self) -> dict[str, frozenset[str]]:
-        return {}
+        return {where: frozenset(p.name for p in found if not p.is_free_form) for where, found in self._by_location.items()}
 
     @functools.cached_property
     def _by_location(self) -> dict[str, tuple[Parameter, ...]]:
@@ -172,10 +169,7 @@ class Spec:
         self._validators: dict[str, Draft202012Validator] = {}
         self._fast: dict[str, Any] = {}  # jsonschema-rs validators by schema pointer
         self._fast_registry: Any = None
-        self._schemas: dict[str, dict[str, Any]] = {}
-        self._bodies: dict[tuple[str, str], tuple[bool, str | None]] = {}
-        self.memo: dict[Any, Any] = {}  # what other modules derive from the document, computed once per spec
-        self._objects: dict[str, tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]] = {}
+        self._derived: dict[Any, Any] = {}  # see derive()
         self.operations: tuple[Operation, ...] = tuple(self._operations())
         self.by_id: dict[str, Operation] = {op.operation_id: op for op in self.operations}
 
@@ -202,21 +196,26 @@ class Spec:
 
     def resolve_schema(self, pointer: str) -> dict[str, Any]:
         """A schema with its top-level ``$ref`` chain followed (nested refs stay); looked up once per pointer."""
-        found = self._schemas.get(pointer)
-        if found is None:
+        def resolve() -> dict[str, Any]:
             node, _ = self.deref(self.at(pointer), pointer)
-            found = self._schemas[pointer] = node if isinstance(node, dict) else {}
-        return found
+            return node if isinstance(node, dict) else {}
+
+        return self.derive(("schema", pointer), resolve)
+
+    def derive(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value computed from the document once per key and then reused (the request path's lookups)."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            found = self._derived[key] = compute()
+            return found
 
     def object_properties(self, pointer: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
         """Property name -> schema pointer, and pattern -> schema pointer, of an object schema (allOf merged).
 
         Computed once per pointer (the request path asks for it on every form body).
         """
-        found = self._objects.get(pointer)
-        if found is None:
-            found = self._objects[pointer] = self._object_properties(pointer)
-        return found
+        return self.derive(("object", pointer), lambda: self._object_properties(pointer))
 
     def _object_properties(self, pointer: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
         properties: dict[str, str] = {}
@@ -354,14 +353,14 @@ class Spec:
 
     def response_body(self, response_pointer: str, media_type: str) -> tuple[bool, str | None]:
         """Whether the response at a pointer declares a body of that media type, and its schema's pointer."""
-        key = (response_pointer, media_type)
-        found = self._bodies.get(key)
-        if found is None:
+
+        def look_up() -> tuple[bool, str | None]:
             response, where = self.deref(self.at(response_pointer), response_pointer)
             content = response.get("content") or {}
             schema = pointer_join(where, "content", media_type, "schema") if "schema" in content.get(media_type, {}) else None
-            found = self._bodies[key] = (media_type in content, schema)
-        return found
+            return media_type in content, schema
+
+        return self.derive(("response body", response_pointer, media_type), look_up)
 
     def response(self, operation: Operation, status: int | str) -> tuple[dict[str, Any], str] | None:
         """The response object an operation declares for a status (exact, then ``4XX``, then default)."""

@@ -255,3 +255,18 @@ def test_the_journal_keeps_long_answers_abridged() -> None:
     assert len(listed.get_json()["data"]) == 56  # the client gets everything
     kept = get_mock(app).journal.entries()[-1]["reply"]["body"]["data"]
     assert len(kept) == 51 and kept[-1] == "… 6 more"
+
+
+def test_the_journal_keeps_short_answers_whole_and_as_they_were_sent() -> None:
+    """A short answer is journalled as its wire bytes and read back as the exact body the client got."""
+    app = create_app(strict=True)
+    client = app.test_client()
+    created = client.post("/api/contacts", headers={"Authorization": "Bearer YOUR_API_KEY"}, data={"phone_number": "+447700900123"})
+    fetched = client.get(f"/api/contacts/{created.get_json()['data']['id']}", headers={"Authorization": "Bearer YOUR_API_KEY"})
+    entries = get_mock(app).journal.entries()
+    assert [e["reply"]["body"] for e in entries[-2:]] == [created.get_json(), fetched.get_json()]
+    assert entries[-1]["reply"]["body"]["data"]["country_code"] == "GB"
+    assert all("_wire" not in e for e in entries)  # nothing internal reaches the admin API
+    # a later change to the contact does not rewrite what the journal says was answered then
+    client.post(f"/api/contacts/{created.get_json()['data']['id']}", headers={"Authorization": "Bearer YOUR_API_KEY"}, data={"name": "Renamed"})
+    assert get_mock(app).journal.entries()[-2]["reply"]["body"] == fetched.get_json()
