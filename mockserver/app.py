@@ -12,6 +12,7 @@ import yaml
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.formparser import FormDataParser
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from .engine import MAX_BODY, Mock, dumps
 from .providers.base import RateLimit
@@ -93,10 +94,11 @@ def get_mock(app: Flask | None = None) -> Mock:
 
 def _incoming(limit: int) -> tuple[Incoming, bool]:
     """The current request, normalised once, straight from the WSGI environ; True when the body is over the limit."""
-    environ = request.environ
-    length = request.content_length
+    current = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per field
+    environ = current.environ
+    length = get_content_length(environ)
     too_large = length is not None and length > limit
-    raw = b"" if too_large else request.stream.read(limit + 1)
+    raw = b"" if too_large or length == 0 else get_input_stream(environ).read(limit + 1)
     too_large = too_large or len(raw) > limit
     headers = {}
     for key, value in environ.items():
@@ -112,7 +114,7 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
         try:
             if mimetype == "multipart/form-data":
                 _, fields, files = FormDataParser(max_content_length=limit).parse(
-                    io.BytesIO(raw), mimetype, len(raw), request.mimetype_params
+                    io.BytesIO(raw), mimetype, len(raw), current.mimetype_params
                 )
                 form = list(fields.items(multi=True))
                 form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
@@ -122,8 +124,8 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
             form = []  # a truncated or malformed form reads as no fields, as PHP and Frappe do
     query = environ.get("QUERY_STRING", "")
     incoming = Incoming(
-        method=request.method,
-        path=request.path,
+        method=current.method,
+        path=current.path,
         # request.args without its MultiDict: invalid bytes stay percent-encoded, as werkzeug keeps them
         query=parse_qsl(query.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote") if query else [],
         headers=headers,
@@ -145,7 +147,7 @@ def _serve(path: str) -> Response:
         return _drop()
     if outcome.wire is None:
         return Response(b"", status=reply.status, headers=reply.headers, content_type="text/html; charset=UTF-8")
-    return Response(outcome.wire, status=reply.status, headers=reply.headers, mimetype="application/json")
+    return Response(outcome.wire, status=reply.status, headers=reply.headers, content_type="application/json")
 
 
 def _drop() -> Response:
