@@ -49,26 +49,39 @@ def _pack(widths: list[int], single: int, part: int) -> int:
     return count
 
 
+_GSM7 = GSM7_BASIC | GSM7_EXTENSION
+
+
 def segments(text: str) -> Segments:
     """Encoding and segment count of a text (GSM-7 if every character fits, else UCS-2)."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+    present = set(text)
+    if present <= _GSM7:
+        units = len(text) + sum(text.count(ch) for ch in present & GSM7_EXTENSION)  # an escape takes two
+        if units <= GSM7_SINGLE:
+            return Segments("GSM-7", units, 1)
         widths = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
-        return Segments("GSM-7", sum(widths), _pack(widths, GSM7_SINGLE, GSM7_PART))
+        return Segments("GSM-7", units, _pack(widths, GSM7_SINGLE, GSM7_PART))
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2  # a character beyond the BMP takes two
+    if units <= UCS2_SINGLE:
+        return Segments("UCS-2", units, 1)
     widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # surrogate pairs stay together
-    return Segments("UCS-2", sum(widths), _pack(widths, UCS2_SINGLE, UCS2_PART))
+    return Segments("UCS-2", units, _pack(widths, UCS2_SINGLE, UCS2_PART))
 
 
 _KENYA = re.compile(r"^(?:\+?254|0)([71][0-9]{8})$")
 _INDIA = re.compile(r"^(?:\+91|0091|91|0)?([6-9][0-9]{9})$")
 
 
+_SEPARATORS = re.compile(r"[\s-]")
+
+
 def kenya_mobile(raw: str) -> str | None:
     """``2547XXXXXXXX`` for a Kenyan mobile in any accepted form (254…, +254…, 07…, 01…), else None."""
-    match = _KENYA.match(re.sub(r"[\s-]", "", raw))
+    match = _KENYA.match(_SEPARATORS.sub("", raw))
     return f"254{match.group(1)}" if match else None
 
 
 def india_mobile(raw: str) -> str | None:
     """The 10-digit national number of an Indian mobile (optional 91/+91/0091/0 prefix), else None."""
-    match = _INDIA.match(re.sub(r"[\s-]", "", raw))
+    match = _INDIA.match(_SEPARATORS.sub("", raw))
     return match.group(1) if match else None
