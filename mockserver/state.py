@@ -5,7 +5,6 @@ import collections
 import json
 import random
 import threading
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
@@ -49,6 +48,9 @@ class Clock:
         return {"now": self.now().isoformat(), "frozen": self.frozen}
 
 
+_GREGORIAN = datetime(1582, 10, 15, tzinfo=UTC)  # where uuid1 time starts
+
+
 class Ids:
     """Deterministic identifiers: counters per kind and a seeded random source for uuids."""
 
@@ -72,12 +74,13 @@ class Ids:
 
     def uuid1(self, when: datetime) -> str:
         """A version-1 uuid for a time, its node and clock sequence from the seeded source."""
-        ticks = int((when - datetime(1582, 10, 15, tzinfo=UTC)).total_seconds() * 10**7)
+        ticks = int((when - _GREGORIAN).total_seconds() * 10**7)
         ticks += self.next("uuid-ticks")  # distinct even within one tick
         low, mid, high = ticks & 0xFFFFFFFF, (ticks >> 32) & 0xFFFF, (ticks >> 48) & 0x0FFF
         clock_seq = self._random.getrandbits(14)
         node = self._random.getrandbits(48) | (1 << 40)  # multicast bit: not a real MAC
-        return str(uuid.UUID(fields=(low, mid, high | 0x1000, 0x80 | (clock_seq >> 8), clock_seq & 0xFF, node)))
+        # str(uuid.UUID(fields=...)) written out: version 1, RFC 4122 variant
+        return f"{low:08x}-{mid:04x}-{high | 0x1000:04x}-{0x8000 | clock_seq:04x}-{node:012x}"
 
     def token(self, length: int = 6) -> str:
         """A random digit string (one-time codes in examples)."""
@@ -211,7 +214,7 @@ class Outbox:
         self.dropped = 0
 
 
-WIRE = "_wire"  # an entry's answer as sent, until the journal is read
+WIRE = "_wire"  # an entry's answer as sent, until the journal is read (as its time stays a datetime until then)
 
 
 class Journal:
@@ -238,6 +241,8 @@ class Journal:
                 wire = entry.pop(WIRE, None)
                 if wire is not None:
                     entry["reply"]["body"] = json.loads(wire)
+                if isinstance(entry.get("time"), datetime):
+                    entry["time"] = entry["time"].isoformat()
             return found
 
     @property

@@ -190,6 +190,23 @@ def test_ids_and_uuids_are_deterministic_for_a_seed() -> None:
     assert run() == run()
 
 
+def test_uuids_are_version_1_and_carry_the_time_they_were_made_for() -> None:
+    import uuid
+    from datetime import datetime, timezone
+
+    from mockserver.state import Ids
+
+    ids = Ids(7)
+    when = datetime(2025, 2, 28, 11, 31, 50, 814219, tzinfo=timezone.utc)
+    made = [ids.uuid1(when) for _ in range(50)]
+    parsed = [uuid.UUID(u) for u in made]
+    assert [str(u) for u in parsed] == made and len(set(made)) == 50
+    assert all(u.version == 1 and u.variant == uuid.RFC_4122 for u in parsed)
+    gregorian = datetime(1582, 10, 15, tzinfo=timezone.utc)
+    assert all(abs((u.time / 10**7) - (when - gregorian).total_seconds()) < 0.001 for u in parsed)
+    assert all(u.node & (1 << 40) for u in parsed)  # the multicast bit: never a real MAC
+
+
 def test_a_drifting_answer_raises_when_strict_and_is_recorded_otherwise(tmp_path: Path) -> None:
     document = {
         "openapi": "3.1.0",
