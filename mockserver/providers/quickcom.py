@@ -219,13 +219,14 @@ class Account:
 
 
 def _timestamp(at: datetime) -> str:
-    """``2025-02-28T11:31:50.814219Z``: the envelope's intime/outtime."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2025-02-28T11:31:50.814219Z``: the envelope's intime/outtime (isoformat: faster than strftime, and
+    it pads years below 1000, which strftime's ``%Y`` does not on Linux)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _local(at: datetime) -> str:
     """``YYYY-MM-DD HH:MM:SS`` in IST, the platform's time zone."""
-    return at.astimezone(IST).strftime(LOCAL_FORMAT)
+    return at.astimezone(IST).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
 
 
 def _dlt_window(at: datetime) -> datetime:

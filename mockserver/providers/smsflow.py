@@ -402,7 +402,8 @@ def _phone_number(value: Any) -> str:
 
 
 def _format(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(DATETIME_FORMAT)
+    """``YYYY-MM-DD HH:MM:SS`` in UTC (isoformat, not strftime: ``%Y`` does not pad years below 1000 on Linux)."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
 
 
 # -- the seed -----------------------------------------------------------------------------------------------
