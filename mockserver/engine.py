@@ -270,7 +270,7 @@ class Mock:
     def dispatch(self, incoming: Incoming, too_large: bool = False) -> Outcome:
         """Answer one normalised request, record it in the journal and check the answer against the spec."""
         entry: dict[str, Any] = {
-            "time": self.env.clock.now().isoformat(),
+            "time": self.env.clock.now(),  # formatted when the journal is read
             "method": incoming.method,
             "path": incoming.path,
             "query": incoming.query,
@@ -571,6 +571,9 @@ def basic_credentials(value: str) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # json.dumps builds one per call
+
+
 def dumps(body: Any) -> bytes:
     """A JSON body as sent on the wire."""
-    return json.dumps(body, ensure_ascii=False, separators=(", ", ": ")).encode("utf-8")
+    return _ENCODER.encode(body).encode("utf-8")

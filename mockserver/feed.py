@@ -37,6 +37,7 @@ class Feed:
         self.epoch = 0  # moves on every reset: journal sequence numbers start again
         self._last_seq = 0
         self._changed = threading.Condition()
+        self._waiting = 0  # threads in wait_for_change: no one to wake, no notify
         mock.listeners.append(self._on_entry)
 
     def _on_entry(self, entry: dict[str, Any]) -> None:
@@ -61,14 +62,19 @@ class Feed:
                 self.epoch += 1
             self._last_seq = total
             self.version += 1
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
 
     def wait_for_change(self, version: int, timeout: float) -> int:
         """Block until the version differs from ``version`` or ``timeout`` seconds pass; the version now."""
         if self.mock.journal.total < self._last_seq:  # reset with no request since (Mock.reset)
             self.changed()
         with self._changed:
-            self._changed.wait_for(lambda: self.version != version, timeout)
+            self._waiting += 1
+            try:
+                self._changed.wait_for(lambda: self.version != version, timeout)
+            finally:
+                self._waiting -= 1
             return self.version
 
     # -- queries ----------------------------------------------------------------
