@@ -87,9 +87,12 @@ def _types(schema: dict[str, Any]) -> list[str]:
     return []
 
 
-def coerce(value: str, schema: dict[str, Any]) -> Any:
-    """A wire string as the schema's type (left a string when it does not parse: validation says why)."""
-    types = _types(schema)
+def coerce(value: str, schema: dict[str, Any], types: tuple[str, ...] | list[str] | None = None) -> Any:
+    """A wire string as the schema's type (left a string when it does not parse: validation says why).
+
+    ``types`` is ``_types(schema)`` when the caller worked it out once already."""
+    if types is None:
+        types = _types(schema)
     if "string" in types or not types:
         return value
     if "integer" in types and _INTEGER.match(value) and len(value) <= _MAX_DIGITS:
@@ -173,6 +176,34 @@ def _last(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """How one declared parameter is read off the wire, worked out once per operation."""
+
+    param: Parameter
+    types: tuple[str, ...]  # the JSON types a wire string is coerced to
+    many: bool  # an exploded array: every value sent is an item
+    item_schema: dict[str, Any]
+    item_types: tuple[str, ...]
+    members: tuple[tuple[re.Pattern[str], dict[str, Any], tuple[str, ...]], ...]  # a free-form family's
+
+
+def _slots(spec: Spec, operation: Operation, location: str) -> tuple[_Slot, ...]:
+    def build() -> tuple[_Slot, ...]:
+        found = []
+        for param in operation.parameters_in(location):
+            types = tuple(_types(param.schema))
+            items = param.schema.get("items") if isinstance(param.schema.get("items"), dict) else {}
+            members = tuple(
+                (rx, schema, tuple(_types(schema)))
+                for rx, schema in zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values())
+            ) if param.is_free_form else ()
+            found.append(_Slot(param, types, "array" in types and param.explode, items, tuple(_types(items)), members))
+        return tuple(found)
+
+    return spec.derive(("slots", operation.pointer, location), build)
+
+
 def _parameters(
     spec: Spec,
     operation: Operation,
@@ -183,29 +214,32 @@ def _parameters(
 ) -> list[Violation]:
     """Parameters of one location: coerce, validate, fill defaults; report missing, unknown and repeated."""
     violations: list[Violation] = []
-    declared = operation.parameters_in(location)
-    if not declared and location not in ("query", "cookie"):  # undeclared headers are not judged
+    slots = _slots(spec, operation, location)
+    if not slots and location not in ("query", "cookie"):  # undeclared headers are not judged
         return violations
     names = operation.names_in(location)
     claimed: set[str] = set()
-    for param in declared:
-        if param.is_free_form:
-            values = {n: v[-1] for n, v in supplied.items() if n not in names and param.takes(n)}
-            claimed.update(values)
-            if not values:
+    for slot in slots:
+        param = slot.param
+        if slot.members:  # a free-form family: every undeclared name one of its patterns takes
+            value = {}
+            for name, values in supplied.items():
+                if name not in names:
+                    member = next((m for m in slot.members if m[0].search(name)), None)
+                    if member is not None:
+                        value[name] = coerce(values[-1], member[1], member[2])
+            claimed.update(value)
+            if not value:
                 if param.required:
                     violations.append(Violation(location, param.name, "required", "is required but missing"))
                 continue
-            members = tuple(zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values()))
-            value = {n: coerce(v, next((s for rx, s in members if rx.search(n)), {})) for n, v in values.items()}
         elif param.name in supplied:
             raw = supplied[param.name]
-            is_array = "array" in _types(param.schema)
-            if len(raw) > 1 and not is_array:
+            if len(raw) > 1 and "array" not in slot.types:
                 violations.append(
                     Violation(location, param.name, "repeated", f"sent {len(raw)} times; the last value is used", received=raw, ignored=True)
                 )
-            value = [coerce(v, param.schema.get("items") or {}) for v in raw] if is_array and param.explode else coerce(raw[-1], param.schema)
+            value = [coerce(v, slot.item_schema, slot.item_types) for v in raw] if slot.many else coerce(raw[-1], param.schema, slot.types)
         else:
             if param.required:
                 violations.append(Violation(location, param.name, "required", "is required but missing", expected=param.schema.get("type")))
@@ -213,11 +247,12 @@ def _parameters(
                 args[param.name] = param.schema["default"]
             continue
         problems = _check_value(spec, param, value, location)
-        violations += problems
-        if any(p.ignored for p in problems) and not any(not p.ignored for p in problems):
-            if "default" in param.schema:
-                args[param.name] = param.schema["default"]
-            continue
+        if problems:
+            violations += problems
+            if all(p.ignored for p in problems):
+                if "default" in param.schema:
+                    args[param.name] = param.schema["default"]
+                continue
         args[param.name] = value
     if location in ("query", "cookie"):
         for name, values in supplied.items():
