@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .spec import Operation, Parameter, Spec
 
@@ -188,8 +188,18 @@ class _Slot:
     members: tuple[tuple[re.Pattern[str], dict[str, Any], tuple[str, ...]], ...]  # a free-form family's
 
 
-def _slots(spec: Spec, operation: Operation, location: str) -> tuple[_Slot, ...]:
-    def build() -> tuple[_Slot, ...]:
+@dataclass(frozen=True)
+class _Plan:
+    """How one location's parameters of an operation are read and checked, worked out once."""
+
+    slots: tuple[_Slot, ...]
+    all_conform: Callable[[dict[str, Any]], bool]  # every value present (by parameter name), one jsonschema-rs call
+
+
+def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
+    """The reading plan of one location's parameters (built on first use; :class:`Mock` builds them at start)."""
+
+    def build() -> _Plan:
         found = []
         for param in operation.parameters_in(location):
             types = tuple(_types(param.schema))
@@ -199,9 +209,10 @@ def _slots(spec: Spec, operation: Operation, location: str) -> tuple[_Slot, ...]
                 for rx, schema in zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values())
             ) if param.is_free_form else ()
             found.append(_Slot(param, types, "array" in types and param.explode, items, tuple(_types(items)), members))
-        return tuple(found)
+        pointers = tuple((slot.param.name, slot.param.schema_pointer) for slot in found)
+        return _Plan(tuple(found), spec.members_check(pointers))
 
-    return spec.derive(("slots", operation.pointer, location), build)
+    return spec.derive(("plan", operation.pointer, location), build)
 
 
 def _parameters(
@@ -214,20 +225,21 @@ def _parameters(
 ) -> list[Violation]:
     """Parameters of one location: coerce, validate, fill defaults; report missing, unknown and repeated."""
     violations: list[Violation] = []
-    slots = _slots(spec, operation, location)
-    if not slots and location not in ("query", "cookie"):  # undeclared headers are not judged
+    reading = plan(spec, operation, location)
+    if not reading.slots and location not in ("query", "cookie"):  # undeclared headers are not judged
         return violations
     names = operation.names_in(location)
     claimed: set[str] = set()
-    for slot in slots:
+    values: dict[str, Any] = {}
+    for slot in reading.slots:
         param = slot.param
         if slot.members:  # a free-form family: every undeclared name one of its patterns takes
             value = {}
-            for name, values in supplied.items():
+            for name, sent in supplied.items():
                 if name not in names:
                     member = next((m for m in slot.members if m[0].search(name)), None)
                     if member is not None:
-                        value[name] = coerce(values[-1], member[1], member[2])
+                        value[name] = coerce(sent[-1], member[1], member[2])
             claimed.update(value)
             if not value:
                 if param.required:
@@ -246,23 +258,41 @@ def _parameters(
             elif "default" in param.schema:
                 args[param.name] = param.schema["default"]
             continue
-        problems = _check_value(spec, param, value, location)
-        if problems:
-            violations += problems
-            if all(p.ignored for p in problems):
-                if "default" in param.schema:
-                    args[param.name] = param.schema["default"]
+        values[param.name] = value
+    if _all_conform(reading, values):  # the usual case: one check for them all
+        args.update(values)
+    else:
+        for slot in reading.slots:
+            param = slot.param
+            if param.name not in values:
                 continue
-        args[param.name] = value
+            problems = _check_value(spec, param, values[param.name], location)
+            if problems:
+                violations += problems
+                if all(p.ignored for p in problems):
+                    if "default" in param.schema:
+                        args[param.name] = param.schema["default"]
+                    continue
+            args[param.name] = values[param.name]
     if location in ("query", "cookie"):
-        for name, values in supplied.items():
+        for name, sent in supplied.items():
             if name not in names and name not in claimed and name not in reserved:
                 close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 violations.append(
-                    Violation(location, name, "unknown", f"is not documented for {operation.operation_id}{hint}", received=values[-1], ignored=True)
+                    Violation(location, name, "unknown", f"is not documented for {operation.operation_id}{hint}", received=sent[-1], ignored=True)
                 )
     return violations
+
+
+def _all_conform(reading: _Plan, values: dict[str, Any]) -> bool:
+    """jsonschema-rs's verdict on every value at once (never more lenient than jsonschema: see _conforms)."""
+    if not values:
+        return True
+    try:
+        return bool(reading.all_conform(values))
+    except (ValueError, TypeError, OverflowError):  # a value jsonschema-rs cannot convert: judge each on its own
+        return False
 
 
 def _is_json(media: str) -> bool:
@@ -336,12 +366,21 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
         for name, value in fields.items():
             if name not in unknown:
                 args[name] = value
-        for name, prop_pointer in properties.items():
+        for name, default in _defaults(spec, pointer):
             if name not in fields:
-                prop = spec.resolve_schema(prop_pointer)
-                if "default" in prop:
-                    args[name] = prop["default"]
+                args[name] = default
     return violations
+
+
+def _defaults(spec: Spec, pointer: str) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of each property of a body schema that declares a default; worked out once."""
+
+    def collect() -> tuple[tuple[str, Any], ...]:
+        properties, _ = spec.object_properties(pointer)
+        found = ((name, spec.resolve_schema(at)) for name, at in properties.items())
+        return tuple((name, schema["default"]) for name, schema in found if "default" in schema)
+
+    return spec.derive(("defaults", pointer), collect)
 
 
 def validate_request(
