@@ -338,16 +338,17 @@ class Mock:
         spec, op = match.spec, match.operation
         name = self._names[id(spec)]
         provider = self.providers[name]
-        entry.update(provider=name, operation=op.operation_id, outcome="ok")
+        entry["provider"], entry["operation"], entry["outcome"] = name, op.operation_id, "ok"
         latency, drop = 0.0, False
         credentials, reserved = _credentials(spec, op, incoming)
         # Validation is pure: done first, so that the journal holds every contract violation even
         # when a fault, an override or an auth failure decides the answer.
         args, violations = validate_request(spec, op, incoming, match.path_params, reserved)
         violations = _auth_violations(spec, op, credentials) + violations
-        entry["violations"] = [v.to_json() for v in violations]
+        if violations:
+            entry["violations"] = [v.to_json() for v in violations]
         try:
-            prefer = _prefer(incoming.header("prefer"))
+            prefer = _prefer(incoming.headers.get("prefer"))
             fault = self._take_fault(name, op.operation_id) if self.faults else None
             if fault is not None:
                 entry["fault"] = fault.to_json()
@@ -358,7 +359,7 @@ class Mock:
                     return Outcome(Reply(fault.status, fault.body, headers), latency, drop)
                 if fault.status is not None or fault.example is not None:
                     prefer = {"code": str(fault.status) if fault.status else "", "example": fault.example or ""}
-            if prefer.get("code") or prefer.get("example"):
+            if prefer and (prefer.get("code") or prefer.get("example")):
                 try:
                     code_text = prefer.get("code", "")
                     if code_text and not code_text.isdigit():
@@ -384,19 +385,24 @@ class Mock:
             account = provider.authenticate(credentials, op)
             entry["account"] = account
             headers = provider.rate_limit(account)
-            refused = [v for v in violations if not v.ignored and v.location != "auth"]
-            impossible = [v for v in refused if v.location == "path"]
+            refused = [v for v in violations if not v.ignored and v.location != "auth"] if violations else None
+            impossible = [v for v in refused if v.location == "path"] if refused else None
             if impossible:  # an id its schema rules out cannot exist, whatever else is wrong
                 raise _refusal(impossible, provider)
-            provider.locate(op, account, {p.name: args[p.name] for p in op.parameters_in("path") if p.name in args})
+            path_params = op.parameters_in("path")
+            if path_params:
+                provider.locate(op, account, {p.name: args[p.name] for p in path_params if p.name in args})
             if refused:
                 raise _refusal(refused, provider)
             entry["args"] = args
             result: Ok = provider.handler(op)(account, args)
             body = provider.render(op, result)
             status = op.success_status
-            reply = Reply(status, body, {**self._common(provider), **headers, **result.headers})
-            return Outcome(reply, latency, drop)
+            common = self._common(provider)
+            if headers or result.headers:
+                common.update(headers)
+                common.update(result.headers)
+            return Outcome(Reply(status, body, common), latency, drop)
         except ProviderError as error:
             entry["outcome"] = "rejected"
             entry["error"] = {"kind": error.kind.value, "message": error.message, "fields": error.fields}
