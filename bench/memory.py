@@ -3,13 +3,13 @@
     python bench/memory.py [--requests 200000]
 
 The requests are bench/workload.py's mix (reads, sends, create-then-delete, refusals) against the default
-caps (journal 1,000 entries, outbox 10,000 messages). RSS grows while the journal and the outbox fill, then
+caps (journal 1,000 entries, outbox 10,000 messages), with the garbage collector set as ``smsmock serve``
+sets it and no collection forced at the checkpoints. RSS grows while the journal and the outbox fill, then
 stays flat: the providers forget the messages the outbox drops, so nothing grows with the request count.
 """
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 import time
 from pathlib import Path
@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine, rss_mb, table  # noqa: E402
 from bench.workload import Driver  # noqa: E402
 from mockserver.app import create_app, get_mock  # noqa: E402
+from mockserver.cli import settle_garbage_collector  # noqa: E402
 from mockserver.providers.base import RateLimit  # noqa: E402
 
 BOUND_MB = 80  # the stated bound on RSS after any number of requests (README, "Performance")
@@ -45,6 +46,7 @@ def main() -> int:
 
     before = rss_mb(getpid())
     app = create_app(limits={name: RateLimit(None, 60) for name in ("quickflow", "quickcom", "smsflow")})
+    settle_garbage_collector()  # the collector as `smsmock serve` sets it; no forced collections below
     driver = Driver(app)
     driver.run(13)
     started = rss_mb(getpid())
@@ -54,7 +56,6 @@ def main() -> int:
     began = time.perf_counter()
     while driver.sent < args.requests:
         driver.run(min(step, args.requests - driver.sent))
-        gc.collect()
         elapsed = time.perf_counter() - began
         rows.append([f"{driver.sent:,}", f"{rss_mb(getpid()):.1f}", *held(app), f"{driver.sent / elapsed:,.0f}"])
     after = rss_mb(getpid())
