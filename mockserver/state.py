@@ -87,7 +87,7 @@ class Ids:
         return "".join(self._random.choice("0123456789") for _ in range(length))
 
 
-@dataclass
+@dataclass(slots=True)  # the outbox holds up to 10,000: no per-instance __dict__
 class Message:
     """One text the mock accepted, whatever the provider; its status follows the clock."""
 
