@@ -92,6 +92,9 @@ def get_mock(app: Flask | None = None) -> Mock:
     return (app or current_app).extensions["smsmock"]
 
 
+_HEADER_NAMES = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}  # environ key -> header name
+
+
 def _incoming(limit: int) -> tuple[Incoming, bool]:
     """The current request, normalised once, straight from the WSGI environ; True when the body is over the limit."""
     current = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per field
@@ -102,11 +105,15 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
     too_large = too_large or len(raw) > limit
     headers = {}
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                headers[key[5:].replace("_", "-").lower()] = value
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers[key.replace("_", "-").lower()] = value
+        name = _HEADER_NAMES.get(key)
+        if name is None:
+            if not key.startswith("HTTP_") or key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                continue
+            name = key[5:].replace("_", "-").lower()
+            if len(_HEADER_NAMES) < 1000:  # the names clients send are few; a flood of new ones is not kept
+                _HEADER_NAMES[key] = name
+        if value or name not in ("content-type", "content-length"):
+            headers[name] = value
     content_type = headers.get("content-type", "")
     mimetype = content_type.partition(";")[0].strip().lower()
     form = None
