@@ -467,8 +467,9 @@ class QuickFlowProvider(Provider):
         self._balance_of(account, args["sender_id"])
         recipients, duplicates = _recipients(args["recipient"])
         sent = self._dispatch(account, args, recipients, "send_sms")
+        now = self.now
         data = {
-            "messages": [{"uid": m.id, "recipient": m.recipient, "status": m.status(self.now)} for m in sent.messages],
+            "messages": [{"uid": m.id, "recipient": m.recipient, "status": m.status(now)} for m in sent.messages],
             "total_recipients": len(recipients),
             "encoding": sent.segments.encoding,
             "segments": sent.segments.count,
@@ -738,11 +739,12 @@ def _recipients(raw: str) -> tuple[list[str], int]:
     given = [part.strip() for part in raw.split(",") if part.strip()]
     if not given:
         raise _refuse(Kind.VALIDATION, "Missing required argument: recipient", "recipient")
-    invalid = [number for number in given if sms.kenya_mobile(number) is None]
+    normalised = [sms.kenya_mobile(number) for number in given]
+    invalid = [number for number, found in zip(given, normalised) if found is None]
     if invalid:
         message = f"Invalid phone number{'s' if len(invalid) > 1 else ''}: {', '.join(invalid)}"
         raise ProviderError(
             Kind.VALIDATION, message, fields={"recipient": [f"Invalid phone number: {n}" for n in invalid]}
         )
-    numbers = list(dict.fromkeys(sms.kenya_mobile(number) for number in given))
+    numbers = list(dict.fromkeys(normalised))
     return numbers, len(given) - len(numbers)  # type: ignore[return-value]
