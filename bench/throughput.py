@@ -1,13 +1,14 @@
 """Standalone throughput and latency of smsmock against a bare Flask handler and Prism, side by side.
 
-    python bench/throughput.py [--seconds 3] [--repeat 3] [--no-prism] [--no-gunicorn]
+    python bench/throughput.py [--seconds 2] [--repeat 5] [--no-prism] [--no-gunicorn]
 
 For a read and a write operation of each provider: requests per second and p50/p99 latency of
 ``smsmock serve`` (waitress), of a bare Flask handler answering the same JSON under the same server
 (bench/bare.py), and of Prism (``@stoplight/prism-cli``, ``--errors false``) mocking the same spec file.
 Load: wrk on loopback, one thread, 4 keep-alive connections, ``--seconds`` per run; each figure is the
-median of ``--repeat`` interleaved runs. Then cold start to the first 200 and idle memory of each server,
-and smsmock under gunicorn, to show what several worker processes do to its state.
+median of ``--repeat`` interleaved runs, each ratio the median of the run-by-run ratios (with their range).
+Then cold start to the first 200 and idle memory of each server, and smsmock under gunicorn, to show what
+several worker processes do to its state.
 Targets (issue 5): smsmock >= 75% of the bare handler, >= Prism; cold start < 0.5 s; idle RSS < 60 MB.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -102,6 +104,15 @@ def ratio(a: Load | None, b: Load | None) -> str:
     return f"{a.rps / b.rps:.2f}" if a and b and b.rps else "-"
 
 
+def paired(runs: dict[tuple[str, str], list[Load]], op: Any, other: str) -> str:
+    """Median and range of smsmock's throughput over the other server's, run by run (runs alternate)."""
+    ours, theirs = runs.get((op.label, "smsmock"), []), runs.get((op.label, other), [])
+    ratios = sorted(a.rps / b.rps for a, b in zip(ours, theirs) if b.rps)
+    if not ratios:
+        return "-"
+    return f"{statistics.median(ratios):.2f} [{ratios[0]:.2f}-{ratios[-1]:.2f}]"
+
+
 def run_gunicorn(seed_path: Path, answers_path: Path, seconds: float, repeat: int) -> list[list[str]]:
     """smsmock and the bare handler under gunicorn, and what two worker processes do to smsmock's state."""
     rows = []
@@ -158,8 +169,8 @@ def state_lost(server: Server, count: int = 40) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per load run (default 3)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure, the median kept (default 3)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="seconds per load run (default 2)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure, the median kept (default 5)")
     parser.add_argument("--no-prism", action="store_true", help="skip Prism")
     parser.add_argument("--no-gunicorn", action="store_true", help="skip the gunicorn comparison")
     parser.add_argument("--only-servers", action="store_true", help="only the WSGI server comparison")
@@ -178,6 +189,7 @@ def main() -> int:
         return servers(seed_path, answers_path, args)
 
     results: dict[tuple[str, str], Load | None] = {}
+    runs: dict[tuple[str, str], list[Load]] = {}
     with smsmock_server(seed_path) as mock:
         unlimit(mock)
         answers_path.write_text(json.dumps(capture(mock)), encoding="utf-8")
@@ -187,7 +199,6 @@ def main() -> int:
                 if binary:
                     for provider in BASE_PATHS:
                         prisms[provider] = start_prism(binary, provider)
-                runs: dict[tuple[str, str], list[Load]] = {}
                 for _ in range(args.repeat):
                     for op in OPS:
                         targets = [("smsmock", mock.url, BASE_PATHS[op.provider]), ("bare", bare.url, BASE_PATHS[op.provider])]
@@ -203,11 +214,13 @@ def main() -> int:
     rows = []
     for op in OPS:
         ours, base, prism = (results.get((op.label, n)) for n in ("smsmock", "bare", "prism"))
-        rows.append([op.label, fmt(ours)[0], fmt(base)[0], ratio(ours, base), fmt(prism)[0], ratio(ours, prism),
-                     fmt(ours)[1], fmt(base)[1], fmt(prism)[1]])
+        rows.append([op.label, fmt(ours)[0], fmt(base)[0], paired(runs, op, "bare"), fmt(prism)[0],
+                     paired(runs, op, "prism"), fmt(ours)[1], fmt(base)[1], fmt(prism)[1]])
     print("## Throughput (requests/s) and latency (p50/p99 ms)\n")
     print(table(["operation", "smsmock", "bare Flask", "vs bare", "Prism", "vs Prism", "smsmock ms", "bare ms", "Prism ms"], rows))
-    print("\ntargets: vs bare >= 0.75 (validation and state cost at most 25%); vs Prism >= 1.00\n", flush=True)
+    print("\nvs bare, vs Prism: the median of the ratios of runs made side by side (smsmock, then the other, same"
+          " operation), and their range over the runs in brackets: this machine's speed drifts between runs.")
+    print("targets: vs bare >= 0.75 (validation and state cost at most 25%); vs Prism >= 1.00\n", flush=True)
 
     # An installed wheel has its bytecode compiled by pip; a checkout run with PYTHONDONTWRITEBYTECODE=1 (as this
     # sandbox sets it) would compile every module at each start instead. Compile once, as an install would.
