@@ -52,7 +52,10 @@ def _stamp(moment: datetime | None) -> str | None:
     Not strftime: its ``%Y`` does not pad years below 1000 on Linux (``1-01-01``), which the spec's
     Datetime pattern refuses; a schedule_time of ``0001-01-01 00:00:00`` is valid and echoed back.
     """
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds") if moment else None
+    if moment is None:
+        return None
+    at = moment.astimezone(UTC)
+    return "%04d-%02d-%02d %02d:%02d:%02d" % (at.year, at.month, at.day, at.hour, at.minute, at.second)
 
 
 def _number(value: float) -> str:

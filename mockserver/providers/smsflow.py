@@ -402,8 +402,9 @@ def _phone_number(value: Any) -> str:
 
 
 def _format(moment: datetime) -> str:
-    """``YYYY-MM-DD HH:MM:SS`` in UTC (isoformat, not strftime: ``%Y`` does not pad years below 1000 on Linux)."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+    """``YYYY-MM-DD HH:MM:SS`` in UTC (not strftime: its ``%Y`` does not pad years below 1000 on Linux)."""
+    at = moment.astimezone(timezone.utc)
+    return "%04d-%02d-%02d %02d:%02d:%02d" % (at.year, at.month, at.day, at.hour, at.minute, at.second)
 
 
 # -- the seed -----------------------------------------------------------------------------------------------
