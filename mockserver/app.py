@@ -126,7 +126,7 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
                 form = list(fields.items(multi=True))
                 form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
             else:  # what werkzeug's form parser does for this type, without its MultiDict
-                form = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+                form = _pairs(raw.decode())
         except (ValueError, HTTPException):
             form = []  # a truncated or malformed form reads as no fields, as PHP and Frappe do
     query = environ.get("QUERY_STRING", "")
@@ -134,13 +134,23 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
         method=current.method,
         path=current.path,
         # request.args without its MultiDict: invalid bytes stay percent-encoded, as werkzeug keeps them
-        query=parse_qsl(query.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote") if query else [],
+        query=_pairs(query.encode("latin1").decode()) if query else [],
         headers=headers,
         content_type=mimetype,
         body=b"" if too_large else raw,
         form=form,
     )
     return incoming, too_large
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``a=1&b=&c`` as name/value pairs, blanks kept; invalid percent-escapes stay as sent (as werkzeug keeps them).
+
+    What parse_qsl does; most query strings and forms have nothing to decode, and are split directly.
+    """
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+    return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
 
 
 def _serve(path: str) -> Response:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import Api
 from mockserver.app import create_app, get_mock
@@ -287,3 +289,14 @@ def test_the_journal_keeps_short_answers_whole_and_as_they_were_sent() -> None:
     # a later change to the contact does not rewrite what the journal says was answered then
     client.post(f"/api/contacts/{created.get_json()['data']['id']}", headers={"Authorization": "Bearer YOUR_API_KEY"}, data={"name": "Renamed"})
     assert get_mock(app).journal.entries()[-2]["reply"]["body"] == fetched.get_json()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab=&;+% 2Fé\x00", max_size=24))
+def test_query_and_form_pairs_are_what_parse_qsl_gives(text: str) -> None:
+    # the request edge splits strings with nothing to decode itself; anything else goes to parse_qsl
+    from urllib.parse import parse_qsl
+
+    from mockserver.app import _pairs
+
+    assert _pairs(text) == parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
