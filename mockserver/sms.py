@@ -55,7 +55,8 @@ def segments(text: str) -> Segments:
     """Encoding and segment count of a text (GSM-7 if every character fits, else UCS-2)."""
     present = set(text)
     if present <= _GSM7:
-        units = len(text) + sum(text.count(ch) for ch in present & GSM7_EXTENSION)  # an escape takes two
+        escaped = present & GSM7_EXTENSION  # an extension character is an escape plus itself: two septets
+        units = len(text) + sum(map(text.count, escaped)) if escaped else len(text)
         if units <= GSM7_SINGLE:
             return Segments("GSM-7", units, 1)
         widths = [2 if ch in GSM7_EXTENSION else 1 for ch in text]
