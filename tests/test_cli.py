@@ -97,3 +97,28 @@ def test_serve_refuses_a_bad_seed_file(tmp_path: Path, content: str, message: st
     assert result.returncode == 2
     assert result.stderr.startswith("smsmock serve: ") and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_settles_the_garbage_collector_and_cycles_are_still_collected() -> None:
+    import gc
+    import weakref
+
+    from mockserver.cli import settle_garbage_collector
+
+    threshold = gc.get_threshold()
+    try:
+        settle_garbage_collector()
+        assert gc.get_threshold()[0] == 10_000 and gc.get_freeze_count() > 0
+
+        class Node:
+            pass
+
+        node = Node()
+        node.me = node  # a cycle: only the collector frees it
+        gone = weakref.ref(node)
+        del node
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
