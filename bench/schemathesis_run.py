@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout's mockserver, installed or not (as the other bench scripts do)
 CONFIG = ROOT / "bench" / "schemathesis.toml"
 SPECS = ("quickflow", "quickcom", "smsflow")
 PLENTY = 10**9
