@@ -14,7 +14,6 @@ import argparse
 import copy
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,9 @@ from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the checkout's mockserver, installed or not (as the other bench scripts do)
+
+from bench._common import Server as BenchServer, free_port  # noqa: E402
+
 CONFIG = ROOT / "bench" / "schemathesis.toml"
 SPECS = ("quickflow", "quickcom", "smsflow")
 PLENTY = 10**9
@@ -50,13 +52,6 @@ class Result:
         return self.exit_code == 0 and self.failures == 0 and self.errors == 0
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _call(url: str, payload: Any = None) -> Any:
     data = None if payload is None else json.dumps(payload).encode()
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
@@ -64,28 +59,13 @@ def _call(url: str, payload: Any = None) -> Any:
         return json.loads(response.read() or b"null")
 
 
-class Server:
-    """``smsmock serve`` in a child process on a free port."""
+class Server(BenchServer):
+    """``smsmock serve`` (the bundled specs and seed) in a child process on a free port; ``with`` starts it."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                _call(self.url + "/__smsmock/api/state")
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"smsmock serve did not start: {self.process.stderr.read().decode()}")
-                time.sleep(0.05)
+        port = free_port()
+        argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(port)]
+        super().__init__("smsmock serve", argv, port, "/__smsmock/api/state")
 
     def reset(self) -> None:
         """Back to the default seed with plenty of credit, and no rate limit in reach."""
@@ -99,20 +79,6 @@ class Server:
         _call(self.url + "/__smsmock/api/reset", seed)
         for provider in SPECS:
             _call(self.url + "/__smsmock/api/limits", {"provider": provider, "limit": PLENTY, "window": 60})
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def base_url(server: Server, spec: str) -> str:
