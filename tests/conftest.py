@@ -8,11 +8,27 @@ from typing import Any, Iterator
 import pytest
 import requests
 from flask import Flask
+from hypothesis import HealthCheck, Verbosity, settings
 from requests.structures import CaseInsensitiveDict
 
 from mockserver.app import create_app, get_mock
 from mockserver.engine import Mock
+from mockserver.spec import load_bundled
 from pytest_plugin.server import LiveServer
+
+# Every documented operation, for tests parametrized over them all (ids: provider-operationId).
+SPECS = load_bundled()
+OPERATIONS = [(provider, op.operation_id) for provider, spec in SPECS.items() for op in spec.operations]
+OPERATION_IDS = [f"{provider}-{operation}" for provider, operation in OPERATIONS]
+# Property tests over every operation: few, reproducible examples each, quiet, no example database.
+PER_OPERATION = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    verbosity=Verbosity.quiet,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @dataclass

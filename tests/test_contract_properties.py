@@ -12,26 +12,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, Verbosity, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import OPERATION_IDS, OPERATIONS, PER_OPERATION, SPECS
 from mockserver.app import get_mock
 from mockserver.engine import Mock
-from mockserver.spec import load_bundled, pointer_join
+from mockserver.spec import pointer_join
 from mockserver.validation import coerce
 from pytest_plugin.strategies import Request, arguments, invalid_arguments
 
-SPECS = load_bundled()
-OPERATIONS = [(provider, op.operation_id) for provider, spec in SPECS.items() for op in spec.operations]
-IDS = [f"{provider}-{operation}" for provider, operation in OPERATIONS]
-CONTRACT = settings(
-    max_examples=20,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    verbosity=Verbosity.quiet,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+IDS = OPERATION_IDS
+CONTRACT = PER_OPERATION
 # What the state may rightly answer a valid request with instead of a 2xx (the kinds the journal records).
 STATE_REASONS = {"not_found", "conflict", "insufficient_balance"}
 # Sent before each example so that the things a send creates (an SMS uid, a campaign) exist to be read.

@@ -12,12 +12,13 @@ import phonenumbers
 import pytest
 import requests
 from flask import Flask
-from hypothesis import HealthCheck, Verbosity, given, settings
+from hypothesis import given, settings
 
 from mockserver import sms
+from conftest import OPERATION_IDS, OPERATIONS, PER_OPERATION, SPECS
 from mockserver.app import default_seed, get_mock
 from mockserver.routing import Match, Router
-from mockserver.spec import load_bundled, pointer_join
+from mockserver.spec import pointer_join
 from mockserver.validation import FORM_TYPES, Incoming, coerce, validate_request, validate_response
 from pytest_plugin.handle import SmsMock
 from pytest_plugin.server import LiveServer
@@ -32,17 +33,8 @@ from pytest_plugin.strategies import (
     template_variables,
 )
 
-SPECS = load_bundled()
-OPERATIONS = [(provider, op.operation_id) for provider, spec in SPECS.items() for op in spec.operations]
-IDS = [f"{provider}-{operation}" for provider, operation in OPERATIONS]
-PROPERTY = settings(
-    max_examples=20,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    verbosity=Verbosity.quiet,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+IDS = OPERATION_IDS
+PROPERTY = PER_OPERATION
 FEW = settings(PROPERTY, max_examples=8)
 DLT_TEMPLATES = default_seed()["quickcom"]["accounts"][0]["templates"]
 
