@@ -197,7 +197,7 @@ class _Plan:
 
 
 def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
-    """The reading plan of one location's parameters (built on first use; :class:`Mock` builds them at start)."""
+    """The reading plan of one location's parameters, built on its first request (its jsonschema-rs check with it)."""
 
     def build() -> _Plan:
         found = []
