@@ -39,14 +39,20 @@ def test_the_providers_forget_the_messages_the_outbox_drops() -> None:
     assert [m["uid"] for m in listed] == uids[:2:-1]
 
     # QuickCom: two numbers a campaign; a campaign leaves campaign-list with its last message.
+    sent = []
     for n in range(3):
-        assert client.get("/api/v1/send-message", query_string={**QC, "mobile_numbers": f"98765432{n}0,98765432{n}1"}).status_code == 200
+        answer = client.get("/api/v1/send-message", query_string={**QC, "mobile_numbers": f"98765432{n}0,98765432{n}1"})
+        sent.append(answer.json["data"]["uuid"])
     # Outbox now: QuickFlow's last two, then campaigns 1, 2 and 3 (two each): campaign 1 has one message left.
     campaigns = client.get("/api/v1/campaign-list", query_string=QC).json["data"]
-    assert campaigns["total"] == 3
-    client.get("/api/v1/send-message", query_string={**QC, "mobile_numbers": "9876543290"})
+    listed = [c["id"] for c in campaigns["data"]]
+    assert campaigns["total"] == 3 and listed == sorted(listed, reverse=True)  # newest first
+    sent.append(client.get("/api/v1/send-message", query_string={**QC, "mobile_numbers": "9876543290"}).json["data"]["uuid"])
     campaigns = client.get("/api/v1/campaign-list", query_string=QC).json["data"]
     assert campaigns["total"] == 3  # campaign 1 is gone, campaign 4 came
+    assert [c["id"] for c in campaigns["data"]] == [listed[0] + 1, *listed[:2]]
+    held = [c["uuid"] for a in mock.providers["quickcom"].snapshot()["accounts"] for c in a["campaigns"]]
+    assert held == sent[1:]
     assert {m.provider for m in mock.env.outbox} == {"quickcom"}
     assert mock.providers["quickflow"]._sms == {}
 

@@ -14,6 +14,7 @@ they are made:
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import asdict, dataclass, field, fields
@@ -192,7 +193,7 @@ class Account:
     active: bool = True
     sender_ids: list[str] = field(default_factory=list)
     templates: dict[str, Template] = field(default_factory=dict)
-    campaigns: list[Campaign] = field(default_factory=list)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)  # by uuid, oldest first: forgotten in O(1)
 
     def balance_field(self, route_type: int) -> str:
         """The balance a route draws on: OTP (0) and Transactional (1) share one, Promotional (2) its own."""
@@ -209,7 +210,7 @@ class Account:
             "promotional_balance": self.promotional_balance,
             "sender_ids": list(self.sender_ids),
             "templates": [asdict(t) for t in self.templates.values()],
-            "campaigns": [c.to_json(now) for c in self.campaigns],
+            "campaigns": [c.to_json(now) for c in self.campaigns.values()],
         }
 
 
@@ -433,11 +434,9 @@ class QuickComProvider(Provider):
         record = self.accounts.get(message.account)
         if record is None:
             return
-        for index, campaign in enumerate(record.campaigns):
-            if campaign.uuid == message.campaign:
-                if campaign.messages and campaign.messages[-1] is message:
-                    del record.campaigns[index]
-                return
+        campaign = record.campaigns.get(message.campaign or "")
+        if campaign is not None and campaign.messages and campaign.messages[-1] is message:
+            del record.campaigns[campaign.uuid]
 
     # -- the request ----------------------------------------------------------
 
@@ -549,15 +548,16 @@ class QuickComProvider(Provider):
             credits=size.count * len(recipients),
         )
         campaign.messages = [self._queue(account, campaign, i, r, size) for i, r in enumerate(recipients, 1)]
-        record.campaigns.append(campaign)
+        record.campaigns[campaign.uuid] = campaign
         return Ok(data=self._send_result(campaign, at, size.count), message=PROCESSED)
 
     def list_campaigns(self, account: str, args: dict[str, Any]) -> Ok:
         """The account's campaigns, newest first, one page; the page fields echo the request as strings."""
         per_page, page = args.get("per_page_record") or 20, args.get("page_number") or 1
-        campaigns = list(reversed(self.accounts[account].campaigns))
+        campaigns = self.accounts[account].campaigns
         now = self.now
-        chunk = campaigns[(page - 1) * per_page : page * per_page]
+        start = (page - 1) * per_page  # a page of the newest first, without copying every campaign
+        chunk = list(itertools.islice(reversed(campaigns.values()), start, start + per_page))
         return Ok(
             data={
                 "data": [c.payload(now) for c in chunk],
