@@ -556,8 +556,9 @@ class QuickComProvider(Provider):
         per_page, page = args.get("per_page_record") or 20, args.get("page_number") or 1
         campaigns = self.accounts[account].campaigns
         now = self.now
-        start = (page - 1) * per_page  # a page of the newest first, without copying every campaign
-        chunk = list(itertools.islice(reversed(campaigns.values()), start, start + per_page))
+        # A page of the newest first, without copying every campaign; islice takes no index past sys.maxsize.
+        start = min((page - 1) * per_page, len(campaigns))
+        chunk = list(itertools.islice(reversed(campaigns.values()), start, start + min(per_page, len(campaigns))))
         return Ok(
             data={
                 "data": [c.payload(now) for c in chunk],

@@ -630,6 +630,11 @@ def test_campaign_list_newest_first_paged_with_strings(spec: Spec, qc: QuickComP
     beyond = assert_success(spec, qc, "list_campaigns", qc.list_campaigns(KEY, {"per_page_record": 2, "page_number": 9}))
     assert beyond["data"]["data"] == [] and beyond["data"]["last_page"] == 2
     assert qc.list_campaigns(KEY, {}).data["per_page_record"] == "20"
+    # Pages and page sizes far past any index (schemathesis sent these): an empty page, or every campaign.
+    far = qc.list_campaigns(KEY, {"per_page_record": 3411077252, "page_number": 310496341089320832}).data
+    assert far["data"] == [] and far["total"] == 3 and far["last_page"] == 1
+    whole = qc.list_campaigns(KEY, {"per_page_record": 10**30, "page_number": 1}).data
+    assert [c["id"] for c in whole["data"]] == [1234569, 1234568, 1234567]
 
 
 def test_each_account_sees_only_its_own_campaigns(spec: Spec) -> None:
