@@ -88,7 +88,12 @@ def _without_validation() -> None:
 
     def make(validate: Callable[..., Any]) -> Callable[..., Any]:
         first = _first(validate, lambda spec, op, incoming, path_params, reserved: id(op))
-        return lambda *args: (dict(first(*args)[0]), list(first(*args)[1]))
+
+        def again(*args: Any) -> tuple[dict[str, Any], list[Any]]:
+            found, violations = first(*args)
+            return dict(found), list(violations)  # copies: the dispatch path may add to them
+
+        return again
 
     _replace(engine, "validate_request", make)
 

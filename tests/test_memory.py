@@ -42,6 +42,7 @@ def test_the_providers_forget_the_messages_the_outbox_drops() -> None:
     sent = []
     for n in range(3):
         answer = client.get("/api/v1/send-message", query_string={**QC, "mobile_numbers": f"98765432{n}0,98765432{n}1"})
+        assert answer.status_code == 200
         sent.append(answer.json["data"]["uuid"])
     # Outbox now: QuickFlow's last two, then campaigns 1, 2 and 3 (two each): campaign 1 has one message left.
     campaigns = client.get("/api/v1/campaign-list", query_string=QC).json["data"]

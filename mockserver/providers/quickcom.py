@@ -556,9 +556,10 @@ class QuickComProvider(Provider):
         per_page, page = args.get("per_page_record") or 20, args.get("page_number") or 1
         campaigns = self.accounts[account].campaigns
         now = self.now
-        # A page of the newest first, without copying every campaign; islice takes no index past sys.maxsize.
+        # A page of the newest first, without copying every campaign (bounded: islice takes no index past sys.maxsize).
         start = min((page - 1) * per_page, len(campaigns))
-        chunk = list(itertools.islice(reversed(campaigns.values()), start, start + min(per_page, len(campaigns))))
+        stop = min(start + per_page, len(campaigns))
+        chunk = list(itertools.islice(reversed(campaigns.values()), start, stop))
         return Ok(
             data={
                 "data": [c.payload(now) for c in chunk],
