@@ -104,7 +104,7 @@ OPS: tuple[Op, ...] = (
 
 def bench_seed(extra_quickflow_accounts: int = 0) -> dict[str, Any]:
     """The default seed with balances no run can spend (a refusal for want of credit is state, not speed)."""
-    from mockserver.app import default_seed
+    from smsmock.app import default_seed
 
     seed = copy.deepcopy(default_seed())
     for account in seed["quickflow"]["accounts"]:
@@ -225,7 +225,7 @@ class Server:
 
 def smsmock_server(seed_path: Path, threads: int = 8) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(port), "--seed", str(seed_path), "--threads", str(threads)]
+    argv = [sys.executable, "-m", "smsmock", "serve", "--port", str(port), "--seed", str(seed_path), "--threads", str(threads)]
     return Server("smsmock", argv, port, "/__smsmock/api/state")
 
 

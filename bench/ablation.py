@@ -14,7 +14,7 @@ answers only the benchmark's own repeated request as smsmock would: a measuring 
 - ``- handler``: the provider's handler (its state changes: balances, campaigns, outbox) answers its
   first result again; authentication, rate limiting and rendering still run.
 - ``edge only``: ``Mock.dispatch`` answers its first outcome again: what is left is Flask, the request
-  edge (``mockserver.app``) and waitress.
+  edge (``smsmock.app``) and waitress.
 
 Each ratio is the median of run-by-run ratios against the bare handler (bench/bare.py, the one
 bench/throughput.py uses), range in brackets; ``cpu`` is the bare server's CPU time per request over
@@ -70,21 +70,21 @@ def _replace(owner: Any, name: str, make: Callable[[Any], Any]) -> None:
 
 
 def _without_answer_check() -> None:
-    from mockserver.engine import Mock
+    from smsmock.engine import Mock
 
     _replace(Mock, "_check_answer", lambda check: lambda self, found, outcome, entry: None)
 
 
 def _without_journal() -> None:
-    from mockserver.feed import Feed
-    from mockserver.state import Journal
+    from smsmock.feed import Feed
+    from smsmock.state import Journal
 
     _replace(Journal, "add", lambda add: lambda self, entry: entry)
     _replace(Feed, "_on_entry", lambda on_entry: lambda self, entry: None)
 
 
 def _without_validation() -> None:
-    import mockserver.engine as engine
+    import smsmock.engine as engine
 
     def make(validate: Callable[..., Any]) -> Callable[..., Any]:
         first = _first(validate, lambda spec, op, incoming, path_params, reserved: id(op))
@@ -99,7 +99,7 @@ def _without_validation() -> None:
 
 
 def _without_handler() -> None:
-    from mockserver.providers.base import Provider
+    from smsmock.providers.base import Provider
 
     def make(handler: Callable[..., Any]) -> Callable[..., Any]:
         cached: dict[int, Callable[..., Any]] = {}
@@ -115,7 +115,7 @@ def _without_handler() -> None:
 
 
 def _edge_only() -> None:
-    from mockserver.engine import Mock
+    from smsmock.engine import Mock
 
     def make(dispatch: Callable[..., Any]) -> Callable[..., Any]:
         return _first(dispatch, lambda self, incoming, too_large=False: (incoming.method, incoming.path))
@@ -138,7 +138,7 @@ def serve(variant: str, argv: list[str]) -> int:
     patch = VARIANTS[variant]
     if patch is not None:
         patch()
-    from mockserver.cli import main
+    from smsmock.cli import main
 
     return main(["serve", *argv])
 

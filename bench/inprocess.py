@@ -37,10 +37,10 @@ def per_call(calls: int) -> tuple[float, float]:
     import requests
     import responses
 
-    from mockserver.app import create_app, default_seed
-    from mockserver.spec import load_bundled
-    from pytest_plugin.handle import SmsMock
-    from pytest_plugin.inprocess import InProcess
+    from smsmock.app import create_app, default_seed
+    from smsmock.spec import load_bundled
+    from smsmock.pytest_plugin.handle import SmsMock
+    from smsmock.pytest_plugin.inprocess import InProcess
 
     base_urls = {name: spec.base_url for name, spec in load_bundled().items()}
     url = base_urls["quickflow"] + "/quickflow.sms.balance"
@@ -104,7 +104,7 @@ CONTRACT_HEAD = '''
 import requests
 import responses
 from hypothesis import HealthCheck, given, settings
-from pytest_plugin.strategies import answers
+from smsmock.strategies import answers
 
 URL = "{url}/quickflow.sms.send"
 HEADERS = {{"Authorization": "token your_api_key:your_api_secret"}}
@@ -174,7 +174,7 @@ def main() -> int:
 
     with_fixture = "".join(f"def test_{i}(smsmock):\n    pass\n\n" for i in range(args.tests))
     without = "".join(f"def test_{i}():\n    pass\n\n" for i in range(args.tests))
-    from mockserver.spec import load_bundled
+    from smsmock.spec import load_bundled
 
     head = CONTRACT_HEAD.format(url=load_bundled()["quickflow"].base_url, examples=args.examples)
     warm = head + "\n\n@SETTINGS\n@given(answer=answers('quickflow', 'send_sms'))\ndef test_warm(answer):\n    pass\n"

@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import machine, rss_mb, table  # noqa: E402
 from bench.workload import Driver  # noqa: E402
-from mockserver.app import create_app, get_mock  # noqa: E402
-from mockserver.cli import settle_garbage_collector  # noqa: E402
-from mockserver.providers.base import RateLimit  # noqa: E402
+from smsmock.app import create_app, get_mock  # noqa: E402
+from smsmock.cli import settle_garbage_collector  # noqa: E402
+from smsmock.providers.base import RateLimit  # noqa: E402
 
 BOUND_MB = 80  # the stated bound on RSS after any number of requests (README, "Performance")
 

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import PLENTY, bench_seed, machine, table  # noqa: E402
-from mockserver.app import create_app, get_mock  # noqa: E402
-from mockserver.providers.base import RateLimit  # noqa: E402
+from smsmock.app import create_app, get_mock  # noqa: E402
+from smsmock.providers.base import RateLimit  # noqa: E402
 
 UNLIMITED = {name: RateLimit(None, 60) for name in ("quickflow", "quickcom", "smsflow")}
 SF = {"Authorization": "Bearer YOUR_API_KEY"}

@@ -64,12 +64,12 @@ class Server(BenchServer):
 
     def __init__(self) -> None:
         port = free_port()
-        argv = [sys.executable, "-m", "mockserver", "serve", "--port", str(port)]
+        argv = [sys.executable, "-m", "smsmock", "serve", "--port", str(port)]
         super().__init__("smsmock serve", argv, port, "/__smsmock/api/state")
 
     def reset(self) -> None:
         """Back to the default seed with plenty of credit, and no rate limit in reach."""
-        from mockserver.app import default_seed
+        from smsmock.app import default_seed
 
         seed = copy.deepcopy(default_seed())
         for account in seed["quickflow"]["accounts"]:
@@ -83,7 +83,7 @@ class Server(BenchServer):
 
 def base_url(server: Server, spec: str) -> str:
     """Where the mock serves a spec: the server's origin plus the path of the spec's ``servers[0]``."""
-    from mockserver.spec import load_bundled
+    from smsmock.spec import load_bundled
 
     return server.url + load_bundled()[spec].base_path
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 
-from mockserver.app import create_app, load_seed
-from mockserver.cli import settle_garbage_collector
-from mockserver.state import Clock
+from smsmock.app import create_app, load_seed
+from smsmock.cli import settle_garbage_collector
+from smsmock.state import Clock
 
 app = create_app(seed=load_seed(os.environ["SMSMOCK_BENCH_SEED"]), clock=Clock(None))
 settle_garbage_collector()  # as `smsmock serve` does

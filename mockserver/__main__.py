@@ -1,4 +1,4 @@
-"""``python -m mockserver``: the ``smsmock`` command."""
+"""``python -m smsmock``: the ``smsmock`` command."""
 from __future__ import annotations
 
 import sys

@@ -53,7 +53,7 @@ def create_app(
 ) -> Flask:
     """A Flask app serving every spec (default: the three bundled ones) at its documented paths.
 
-    ``strict`` raises :class:`~mockserver.engine.ContractDrift` when an answer breaks the spec (the
+    ``strict`` raises :class:`~smsmock.engine.ContractDrift` when an answer breaks the spec (the
     test suite runs this way); ``clock`` defaults to a frozen clock, pass ``Clock(None)`` for wall time.
     """
     loaded = list(load_bundled().values()) if specs is None else [s if isinstance(s, Spec) else load_spec(s) for s in specs]
@@ -73,7 +73,7 @@ def create_app(
         outbox_cap=outbox_cap,
         max_body=max_body,
     )
-    app = Flask("mockserver")
+    app = Flask("smsmock")
     app.config["MAX_CONTENT_LENGTH"] = None  # the dispatch path answers 413 in the provider's format
     app.extensions["smsmock"] = mock
     from .admin import blueprint

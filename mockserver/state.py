@@ -108,7 +108,7 @@ class Message:
     operation: str = ""
     settled_at: datetime | None = None  # set by "deliver now"
     extra: dict[str, Any] = field(default_factory=dict)
-    journal_seq: int | None = None  # the journal entry of the request that sent it (set by mockserver.feed)
+    journal_seq: int | None = None  # the journal entry of the request that sent it (set by smsmock.feed)
 
     def status(self, now: datetime) -> str:
         """scheduled / queued → sent → delivered or failed, by the clock."""

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from mockserver.app import get_mock
-from mockserver.engine import Fault, Mock
-from mockserver.feed import CODE, NoCode, NoMessage, feed_for
+from smsmock.app import get_mock
+from smsmock.engine import Fault, Mock
+from smsmock.feed import CODE, NoCode, NoMessage, feed_for
 
 from .contract import ContractViolation, explain, violations_of
 
@@ -91,7 +91,7 @@ class ProviderHandle:
     ) -> None:
         """Answer the next calls of an operation with exactly this status, body and headers.
 
-        Meant for answers generated from the spec (``pytest_plugin.strategies.answers``): the mock still
+        Meant for answers generated from the spec (``smsmock.strategies.answers``): the mock still
         checks them against the spec and records any mismatch in the journal.
         """
         if str(status) not in self.spec.by_id[operation].responses:

@@ -7,9 +7,9 @@ from typing import Any, Iterator
 import pytest
 from flask import Flask
 
-from mockserver.app import create_app, default_seed, load_seed
-from mockserver.providers.base import RateLimit
-from mockserver.spec import load_bundled
+from smsmock.app import create_app, default_seed, load_seed
+from smsmock.providers.base import RateLimit
+from smsmock.spec import load_bundled
 
 from .contract import explain
 from .handle import SmsMock

@@ -11,10 +11,10 @@ from flask import Flask
 from hypothesis import HealthCheck, Verbosity, settings
 from requests.structures import CaseInsensitiveDict
 
-from mockserver.app import create_app, get_mock
-from mockserver.engine import Mock
-from mockserver.spec import load_bundled
-from pytest_plugin.server import LiveServer
+from smsmock.app import create_app, get_mock
+from smsmock.engine import Mock
+from smsmock.spec import load_bundled
+from smsmock.pytest_plugin.server import LiveServer
 
 # Every documented operation, for tests parametrized over them all (ids: provider-operationId).
 SPECS = load_bundled()

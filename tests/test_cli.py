@@ -21,7 +21,7 @@ def _free_port() -> int:
 def _start(*args: str) -> tuple[subprocess.Popen[str], int, list[str]]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args],
+        [sys.executable, "-m", "smsmock", "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -91,7 +91,7 @@ def test_serve_refuses_a_bad_seed_file(tmp_path: Path, content: str, message: st
     seed = tmp_path / "seed.yaml"
     seed.write_text(content, encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(_free_port()), "--seed", str(seed)],
+        [sys.executable, "-m", "smsmock", "serve", "--port", str(_free_port()), "--seed", str(seed)],
         capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 2
@@ -103,7 +103,7 @@ def test_serve_settles_the_garbage_collector_and_cycles_are_still_collected() ->
     import gc
     import weakref
 
-    from mockserver.cli import settle_garbage_collector
+    from smsmock.cli import settle_garbage_collector
 
     threshold = gc.get_threshold()
     try:

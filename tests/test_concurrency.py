@@ -15,10 +15,10 @@ import pytest
 import requests
 from flask import Flask
 
-from mockserver.app import create_app, get_mock
-from mockserver.engine import Mock
-from mockserver.providers.base import RateLimit
-from pytest_plugin.server import LiveServer
+from smsmock.app import create_app, get_mock
+from smsmock.engine import Mock
+from smsmock.providers.base import RateLimit
+from smsmock.pytest_plugin.server import LiveServer
 
 THREADS = 32
 ROUNDS = 5  # per thread: one group, then this many QuickFlow contacts and sends, QuickCom sends, SMSFlow contacts

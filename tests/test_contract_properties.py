@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import OPERATION_IDS, OPERATIONS, PER_OPERATION, SPECS
-from mockserver.app import get_mock
-from mockserver.engine import Mock
-from mockserver.spec import pointer_join
-from mockserver.validation import coerce
-from pytest_plugin.strategies import Request, arguments, invalid_arguments
+from smsmock.app import get_mock
+from smsmock.engine import Mock
+from smsmock.spec import pointer_join
+from smsmock.validation import coerce
+from smsmock.strategies import Request, arguments, invalid_arguments
 
 IDS = OPERATION_IDS
 CONTRACT = PER_OPERATION

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Api
-from mockserver.app import create_app, get_mock
-from mockserver.engine import ContractDrift, Fault
-from mockserver.providers import provider_class
-from mockserver.providers.base import Provider
-from mockserver.spec import load_bundled
+from smsmock.app import create_app, get_mock
+from smsmock.engine import ContractDrift, Fault
+from smsmock.providers import provider_class
+from smsmock.providers.base import Provider
+from smsmock.spec import load_bundled
 
 QUICKCOM = "app_key=YOUR_KEY&app_secret=YOUR_SECRET"
 TINY_SPEC = """
@@ -196,7 +196,7 @@ def test_uuids_are_version_1_and_carry_the_time_they_were_made_for() -> None:
     import uuid
     from datetime import datetime, timezone
 
-    from mockserver.state import Ids
+    from smsmock.state import Ids
 
     ids = Ids(7)
     when = datetime(2025, 2, 28, 11, 31, 50, 814219, tzinfo=timezone.utc)
@@ -297,6 +297,6 @@ def test_query_and_form_pairs_are_what_parse_qsl_gives(text: str) -> None:
     # the request edge splits strings with nothing to decode itself; anything else goes to parse_qsl
     from urllib.parse import parse_qsl
 
-    from mockserver.app import _pairs
+    from smsmock.app import _pairs
 
     assert _pairs(text) == parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver.spec import load_bundled
+from smsmock.spec import load_bundled
 
 SPECS = load_bundled()
 POINTERS = sorted(

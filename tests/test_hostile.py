@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import Answer, Api
-from mockserver.validation import validate_response
+from smsmock.validation import validate_response
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "hostile.yaml").read_text(encoding="utf-8"))
 REQUESTS: list[dict[str, Any]] = CORPUS["requests"]

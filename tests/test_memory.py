@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.app import create_app, get_mock
-from mockserver.providers.base import RateLimit
+from smsmock.app import create_app, get_mock
+from smsmock.providers.base import RateLimit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is a folder of scripts, not installed
 from bench.workload import Driver  # noqa: E402

@@ -13,9 +13,9 @@ import pytest
 import requests
 from conftest import Api
 
-from mockserver.app import create_app, get_mock
-from mockserver.feed import feed_for
-from pytest_plugin.server import LiveServer
+from smsmock.app import create_app, get_mock
+from smsmock.feed import feed_for
+from smsmock.pytest_plugin.server import LiveServer
 
 UI = Path(__file__).parents[1] / "mockserver" / "ui"
 # The screenshots land in a temporary folder; SMSMOCK_SCREENSHOTS=docs refreshes the README's copies.

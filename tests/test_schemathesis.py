@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.spec import load_bundled
+from smsmock.spec import load_bundled
 
 pytest.importorskip("schemathesis")
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver import sms
+from smsmock import sms
 
 
 def by_characters(text: str) -> sms.Segments:

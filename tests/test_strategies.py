@@ -14,15 +14,15 @@ import requests
 from flask import Flask
 from hypothesis import given, settings
 
-from mockserver import sms
+from smsmock import sms
 from conftest import OPERATION_IDS, OPERATIONS, PER_OPERATION, SPECS
-from mockserver.app import default_seed, get_mock
-from mockserver.routing import Match, Router
-from mockserver.spec import pointer_join
-from mockserver.validation import FORM_TYPES, Incoming, coerce, validate_request, validate_response
-from pytest_plugin.handle import SmsMock
-from pytest_plugin.server import LiveServer
-from pytest_plugin.strategies import (
+from smsmock.app import default_seed, get_mock
+from smsmock.routing import Match, Router
+from smsmock.spec import pointer_join
+from smsmock.validation import FORM_TYPES, Incoming, coerce, validate_request, validate_response
+from smsmock.pytest_plugin.handle import SmsMock
+from smsmock.pytest_plugin.server import LiveServer
+from smsmock.strategies import (
     Request,
     answers,
     arguments,

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mockserver.spec import bundled_spec_paths
+from smsmock.spec import bundled_spec_paths
 
 # ---------------------------------------------------------------------------------------------------------
 # The table: what the documents say

@@ -22,9 +22,9 @@ import httpx
 import requests
 from hypothesis import HealthCheck, given, settings
 
-import mockserver
-import pytest_plugin
-from pytest_plugin.strategies import answers
+import smsmock
+import smsmock.pytest_plugin
+from smsmock.strategies import answers
 
 CREDENTIALS = {"app_key": "YOUR_KEY", "app_secret": "YOUR_SECRET"}
 OTP = {"dlt_template_id": "1507162019748109480", "mobile_numbers": "9876543210", "route_type": 0, "v1": "482913"}

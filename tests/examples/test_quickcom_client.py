@@ -5,7 +5,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from pytest_plugin.strategies import answers
+from smsmock.strategies import answers
 from quickcom_client import Campaign, QuickComClient, QuickComError
 
 OTP_TEMPLATE = "1507162019748109480"  # seeded: "Your OTP is {#var#}. Valid for {#var#} minutes."

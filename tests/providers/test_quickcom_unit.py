@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 import yaml
 
-import mockserver
-from mockserver.errors import Kind, ProviderError
-from mockserver.providers.base import Env, Ok, RateLimit, Reply
-from mockserver.providers.quickcom import QuickComProvider
-from mockserver.spec import Spec, pointer_join
-from mockserver.state import Clock, Ids, Outbox
+import smsmock
+from smsmock.errors import Kind, ProviderError
+from smsmock.providers.base import Env, Ok, RateLimit, Reply
+from smsmock.providers.quickcom import QuickComProvider
+from smsmock.spec import Spec, pointer_join
+from smsmock.state import Clock, Ids, Outbox
 
 UTC = timezone.utc
-SEED_PATH = Path(mockserver.__file__).with_name("seed.yaml")
+SEED_PATH = Path(smsmock.__file__).with_name("seed.yaml")
 KEY, SECRET = "YOUR_KEY", "YOUR_SECRET"
 OTP_ID, ORDER_ID = "1507162019748109480", "1507162019748109481"
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)  # 15:00 IST
@@ -33,7 +33,7 @@ QUERY_CREDENTIALS = {"appKey": KEY, "appSecret": SECRET}
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    return mockserver.load_bundled()["quickcom"]
+    return smsmock.load_bundled()["quickcom"]
 
 
 def default_seed() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import Answer, Api
-from mockserver.state import DEFAULT_START, SENT_AFTER, SETTLED_AFTER
+from smsmock.state import DEFAULT_START, SENT_AFTER, SETTLED_AFTER
 
 BASE = "/api/method"
 SENDER = "YOUR_SENDER_ID"

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 import yaml
 
-import mockserver
-from mockserver.errors import Kind, ProviderError
-from mockserver.providers.base import Env, Provider, RateLimit, Reply
-from mockserver.providers.quickflow import QuickFlowProvider
-from mockserver.spec import load_bundled, pointer_join
-from mockserver.state import Clock, Ids, Message, Outbox
+import smsmock
+from smsmock.errors import Kind, ProviderError
+from smsmock.providers.base import Env, Provider, RateLimit, Reply
+from smsmock.providers.quickflow import QuickFlowProvider
+from smsmock.spec import load_bundled, pointer_join
+from smsmock.state import Clock, Ids, Message, Outbox
 
 UTC = timezone.utc
 SPEC = load_bundled()["quickflow"]
-SEED = yaml.safe_load((Path(mockserver.__file__).parent / "seed.yaml").read_text(encoding="utf-8"))["quickflow"]
+SEED = yaml.safe_load((Path(smsmock.__file__).parent / "seed.yaml").read_text(encoding="utf-8"))["quickflow"]
 ACCOUNT, SECRET, SENDER = "your_api_key", "your_api_secret", "YOUR_SENDER_ID"
 NO_CACHE = "no-store,no-cache,must-revalidate,max-age=0"
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)  # state.DEFAULT_START

@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 import yaml
 
-import mockserver
-from mockserver.errors import Kind, ProviderError
-from mockserver.providers.base import Env, Ok, RateLimit
-from mockserver.providers.smsflow import CONTINENTS, KEY_MAX, VALUE_MAX, SMSFlowProvider
-from mockserver.spec import Spec, load_bundled, pointer_join
-from mockserver.state import Clock, Ids, Outbox
+import smsmock
+from smsmock.errors import Kind, ProviderError
+from smsmock.providers.base import Env, Ok, RateLimit
+from smsmock.providers.smsflow import CONTINENTS, KEY_MAX, VALUE_MAX, SMSFlowProvider
+from smsmock.spec import Spec, load_bundled, pointer_join
+from smsmock.state import Clock, Ids, Outbox
 
 KEY = "YOUR_API_KEY"
 OTHER = "OTHER_KEY"
-SEED = yaml.safe_load((Path(mockserver.__file__).parent / "seed.yaml").read_text(encoding="utf-8"))["smsflow"]
+SEED = yaml.safe_load((Path(smsmock.__file__).parent / "seed.yaml").read_text(encoding="utf-8"))["smsflow"]
 BASE = "https://smsflow.su/api/contacts"
 
 

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mockserver.providers.quickcom import IST, _local, _timestamp
-from mockserver.providers.quickflow import _stamp
-from mockserver.providers.smsflow import _format
+from smsmock.providers.quickcom import IST, _local, _timestamp
+from smsmock.providers.quickflow import _stamp
+from smsmock.providers.smsflow import _format
 
 UTC = timezone.utc
 MOMENTS = [

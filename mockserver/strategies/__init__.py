@@ -9,7 +9,7 @@ no NUL or surrogate, and form, query and path values are sent as strings.
 
     import requests
     from hypothesis import given
-    from pytest_plugin.strategies import arguments
+    from smsmock.strategies import arguments
 
     @given(arguments("quickflow", "send_sms"))
     def test_send(request):
@@ -33,11 +33,11 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from mockserver import sms
-from mockserver.app import default_seed
-from mockserver.engine import Mock
-from mockserver.spec import Operation, Spec, SpecError, load_bundled, pointer_join
-from mockserver.validation import FORM_TYPES, JSON_TYPES, coerce
+from .. import sms
+from ..app import default_seed
+from ..engine import Mock
+from ..spec import Operation, Spec, SpecError, load_bundled, pointer_join
+from ..validation import FORM_TYPES, JSON_TYPES, coerce
 
 __all__ = [
     "Answer",
