@@ -10,10 +10,10 @@ from typing import Any, Callable
 
 from .errors import Kind, ProviderError
 from .providers import provider_class
-from .providers.base import Env, Ok, Provider, RateLimit, Reply
+from .providers.base import Ok, Provider, RateLimit, Reply
 from .routing import Match, Miss, Router
 from .spec import Operation, Spec, load_bundled, pointer_join
-from .state import WIRE, Clock, Ids, Journal, Outbox
+from .state import WIRE, Clock, Ids, Journal, Outbox, SharedState
 from .validation import Incoming, Violation, validate_request, validate_response
 
 __all__ = ["ContractDrift", "Fault", "Mock", "Outcome"]
@@ -113,7 +113,7 @@ class Mock:
     ) -> None:
         self.specs = list(specs) if specs is not None else list(load_bundled().values())
         self._limits = dict(limits or {})
-        self.env = Env(clock or Clock(), Ids(id_seed), Outbox(outbox_cap), dict(self._limits))
+        self.env = SharedState(clock or Clock(), Ids(id_seed), Outbox(outbox_cap), dict(self._limits))
         self.router = Router(self.specs)
         self.journal = Journal(journal_cap)
         self.strict = strict
@@ -181,7 +181,7 @@ class Mock:
                 continue
             # A dry run on a scratch provider, so that a bad seed changes nothing at all.
             provider = self.providers[name]
-            scratch = Env(Clock(), Ids(self.env.ids.seed), Outbox(), dict(self.env.limits))
+            scratch = SharedState(Clock(), Ids(self.env.ids.seed), Outbox(), dict(self.env.limits))
             type(provider)(provider.spec, scratch).load(section or {})
 
     def load(self, seed: dict[str, Any]) -> None:
@@ -222,7 +222,7 @@ class Mock:
             if fault.status is not None or fault.example is not None:
                 for spec in specs:
                     if fault.operation in spec.by_id:
-                        self.example(spec, spec.by_id[fault.operation], fault.status, fault.example)
+                        spec.example(spec.by_id[fault.operation], fault.status, fault.example)
         elif fault.status is not None or fault.example is not None:
             raise ValueError("a fault with a status or example must name its operation")
         with self.env.lock:
@@ -240,30 +240,6 @@ class Mock:
                     return fault
         return None
 
-    @staticmethod
-    def example(spec: Spec, op: Operation, status: int | None, name: str | None) -> tuple[int, Any, str]:
-        """A documented answer of an operation: (status, example body, response pointer); ValueError if none."""
-        statuses = [s for s in op.responses if s[0].isdigit()]
-        if status is None:
-            candidates = statuses if name else [s for s in statuses if s.startswith("2")]
-        else:
-            candidates = [str(status)] if str(status) in op.responses else []
-        if not candidates:
-            raise ValueError(f"{op.operation_id} documents no {status} response (documented: {', '.join(statuses)})")
-        for code in candidates:
-            response, where = spec.deref(spec.at(op.responses[code]), op.responses[code])
-            content = (response.get("content") or {}).get("application/json")
-            if content is None:
-                if name is None:
-                    return int(code), None, where
-                continue
-            for example_name, example in (content.get("examples") or {}).items():
-                example, _ = spec.deref(example, where)
-                if name in (None, example_name):
-                    return int(code), copy.deepcopy(example.get("value")), where
-            if name is None and "example" in content:
-                return int(code), copy.deepcopy(content["example"]), where
-        raise ValueError(f"{op.operation_id} has no example {name!r} for status {status or 'any'}")
 
     # -- the request ----------------------------------------------------------
 
@@ -365,7 +341,7 @@ class Mock:
                     if code_text and not code_text.isdigit():
                         raise ValueError(f"code={code_text!r} is not an HTTP status")
                     code = int(code_text) if code_text else None
-                    status, body, _ = self.example(spec, op, code, prefer.get("example") or None)
+                    status, body, _ = spec.example(op, code, prefer.get("example") or None)
                 except ValueError as exc:  # a Prefer header naming an undocumented answer
                     error = ProviderError(Kind.VALIDATION, f"Prefer: {exc}", fields={"Prefer": [str(exc)]})
                     refusal = self._render_error(provider, error)

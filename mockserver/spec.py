@@ -1,6 +1,7 @@
 """Load OpenAPI documents once: the raw document, a reference registry, its operations."""
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import marshal
@@ -374,6 +375,30 @@ class Spec:
             return media_type in content, schema
 
         return self.derive(("response body", response_pointer, media_type), look_up)
+
+    def example(self, op: Operation, status: int | None, name: str | None) -> tuple[int, Any, str]:
+        """A documented answer of an operation: (status, example body, response pointer); ValueError if none."""
+        statuses = [s for s in op.responses if s[0].isdigit()]
+        if status is None:
+            candidates = statuses if name else [s for s in statuses if s.startswith("2")]
+        else:
+            candidates = [str(status)] if str(status) in op.responses else []
+        if not candidates:
+            raise ValueError(f"{op.operation_id} documents no {status} response (documented: {', '.join(statuses)})")
+        for code in candidates:
+            response, where = self.deref(self.at(op.responses[code]), op.responses[code])
+            content = (response.get("content") or {}).get("application/json")
+            if content is None:
+                if name is None:
+                    return int(code), None, where
+                continue
+            for example_name, example in (content.get("examples") or {}).items():
+                example, _ = self.deref(example, where)
+                if name in (None, example_name):
+                    return int(code), copy.deepcopy(example.get("value")), where
+            if name is None and "example" in content:
+                return int(code), copy.deepcopy(content["example"]), where
+        raise ValueError(f"{op.operation_id} has no example {name!r} for status {status or 'any'}")
 
     def response(self, operation: Operation, status: int | str) -> tuple[dict[str, Any], str] | None:
         """The response object an operation declares for a status (exact, then ``4XX``, then default)."""

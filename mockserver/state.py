@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["Clock", "Ids", "Journal", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER"]
+__all__ = ["Clock", "Ids", "RateLimit", "SharedState", "Journal", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER"]
 
 UTC = timezone.utc
 # A message leaves the queue this long after its send time, and settles (delivered or failed) after that.
@@ -255,3 +255,22 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._count = 0
+
+
+@dataclass
+class RateLimit:
+    """At most ``limit`` requests per ``window`` seconds per account (``limit`` None: no limit)."""
+
+    limit: int | None
+    window: int
+
+
+@dataclass
+class SharedState:
+    """What every provider shares: the clock, the id source, the outbox, the rate limits and the lock around all state."""
+
+    clock: Clock
+    ids: Ids
+    outbox: Outbox
+    limits: dict[str, RateLimit] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)

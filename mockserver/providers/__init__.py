@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import importlib
 
-from .base import Env, Ok, Provider, RateLimit, Reply
+from .base import Ok, Provider, RateLimit, Reply
 
-__all__ = ["Env", "Ok", "Provider", "RateLimit", "Reply", "provider_class"]
+__all__ = ["Ok", "Provider", "RateLimit", "Reply", "provider_class"]
 
 _CLASSES = {
     "quickflow": ("quickflow", "QuickFlowProvider"),

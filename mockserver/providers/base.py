@@ -8,28 +8,9 @@ from typing import Any, Callable, ClassVar
 
 from ..errors import Kind, ProviderError
 from ..spec import Operation, Spec
-from ..state import Clock, Ids, Message, Outbox
+from ..state import Clock, Message, RateLimit, SharedState
 
-__all__ = ["Env", "Ok", "Provider", "RateLimit", "RateLimiter", "Reply"]
-
-
-@dataclass
-class RateLimit:
-    """At most ``limit`` requests per ``window`` seconds per account (``limit`` None: no limit)."""
-
-    limit: int | None
-    window: int
-
-
-@dataclass
-class Env:
-    """What the providers share: the clock, the id source, the outbox and the lock around all state."""
-
-    clock: Clock
-    ids: Ids
-    outbox: Outbox
-    limits: dict[str, RateLimit] = field(default_factory=dict)
-    lock: threading.RLock = field(default_factory=threading.RLock)
+__all__ = ["Ok", "Provider", "RateLimit", "RateLimiter", "Reply"]
 
 
 @dataclass
@@ -105,7 +86,7 @@ class Provider:
     name: ClassVar[str]
     default_limit: ClassVar[RateLimit] = RateLimit(None, 60)
 
-    def __init__(self, spec: Spec, env: Env) -> None:
+    def __init__(self, spec: Spec, env: SharedState) -> None:
         self.spec = spec
         self.env = env
         self.limiter = RateLimiter(env.limits.get(self.name, self.default_limit), env.clock)

@@ -47,10 +47,8 @@ class ExampleProvider(Provider):
         """Answer with the success example."""
 
         def answer(account: str, args: dict[str, Any]) -> Ok:
-            from ..engine import Mock
-
             try:
-                _, body, _ = Mock.example(self.spec, operation, None, None)
+                _, body, _ = self.spec.example(operation, None, None)
             except ValueError:
                 body = None
             return Ok(body)
@@ -62,10 +60,8 @@ class ExampleProvider(Provider):
         status = _STATUS[error.kind]
         operation = error.detail.get("operation")
         if isinstance(operation, Operation) and str(status) in operation.responses:
-            from ..engine import Mock
-
             try:
-                return Reply(status, Mock.example(self.spec, operation, status, None)[1])
+                return Reply(status, self.spec.example(operation, status, None)[1])
             except ValueError:
                 pass
         return Reply(status, {"error": error.kind.value, "message": error.message, "fields": error.fields})

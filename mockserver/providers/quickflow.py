@@ -270,7 +270,7 @@ class QuickFlowProvider(Provider):
     """QuickFlow's accounts, sender IDs, contact groups, contacts and messages, as Frappe serves them."""
 
     name = "quickflow"
-    # Frappe's rate limiter is off unless the site configures one (PROVIDERS.md); configurable per Env.
+    # Frappe's rate limiter is off unless the site configures one (PROVIDERS.md); configurable per SharedState.
     default_limit = RateLimit(None, 60)
 
     # -- state ----------------------------------------------------------------

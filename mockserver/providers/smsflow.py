@@ -15,7 +15,8 @@ import yaml
 
 from ..errors import Kind, ProviderError
 from ..spec import Operation, Spec
-from .base import Env, Ok, Provider, RateLimit, Reply
+from ..state import SharedState
+from .base import Ok, Provider, RateLimit, Reply
 
 __all__ = ["Account", "CONTINENTS", "Contact", "Page", "SMSFlowProvider", "custom_parameters"]
 
@@ -155,7 +156,7 @@ class SMSFlowProvider(Provider):
     name = "smsflow"
     default_limit = RateLimit(60, 60)
 
-    def __init__(self, spec: Spec, env: Env) -> None:
+    def __init__(self, spec: Spec, env: SharedState) -> None:
         self._accounts: dict[str, Account] = {}
         super().__init__(spec, env)
         self._countries = frozenset(spec.at("#/components/schemas/CountryCode")["enum"])

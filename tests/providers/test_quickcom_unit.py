@@ -13,10 +13,10 @@ import yaml
 
 import smsmock
 from smsmock.errors import Kind, ProviderError
-from smsmock.providers.base import Env, Ok, RateLimit, Reply
+from smsmock.providers.base import Ok, RateLimit, Reply
 from smsmock.providers.quickcom import QuickComProvider
 from smsmock.spec import Spec, pointer_join
-from smsmock.state import Clock, Ids, Outbox
+from smsmock.state import Clock, Ids, Outbox, SharedState
 
 UTC = timezone.utc
 SEED_PATH = Path(smsmock.__file__).with_name("seed.yaml")
@@ -42,7 +42,7 @@ def default_seed() -> dict[str, Any]:
 
 def make(spec: Spec, seed: dict[str, Any] | None = None, *, start: datetime = START, limit: RateLimit | None = None):
     limits = {"quickcom": limit} if limit else {}
-    env = Env(clock=Clock(start), ids=Ids(0), outbox=Outbox(), limits=limits)
+    env = SharedState(clock=Clock(start), ids=Ids(0), outbox=Outbox(), limits=limits)
     provider = QuickComProvider(spec, env)
     provider.load(default_seed() if seed is None else seed)
     return provider

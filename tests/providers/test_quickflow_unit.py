@@ -13,10 +13,10 @@ import yaml
 
 import smsmock
 from smsmock.errors import Kind, ProviderError
-from smsmock.providers.base import Env, Provider, RateLimit, Reply
+from smsmock.providers.base import Provider, RateLimit, Reply
 from smsmock.providers.quickflow import QuickFlowProvider
 from smsmock.spec import load_bundled, pointer_join
-from smsmock.state import Clock, Ids, Message, Outbox
+from smsmock.state import Clock, Ids, Message, Outbox, SharedState
 
 UTC = timezone.utc
 SPEC = load_bundled()["quickflow"]
@@ -31,8 +31,8 @@ MESSAGES_SCHEMA = "#/components/schemas/FrappeError/properties/_server_messages/
 
 
 def make(seed: dict[str, Any] | None = None, start: datetime | None = None, **limits: RateLimit) -> QuickFlowProvider:
-    """A provider on a fresh Env, loaded with the default seed (or another)."""
-    env = Env(clock=Clock(start or START), ids=Ids(0), outbox=Outbox(), limits=dict(limits))
+    """A provider on a fresh SharedState, loaded with the default seed (or another)."""
+    env = SharedState(clock=Clock(start or START), ids=Ids(0), outbox=Outbox(), limits=dict(limits))
     provider = QuickFlowProvider(SPEC, env)
     provider.load(copy.deepcopy(SEED if seed is None else seed))
     return provider

@@ -11,10 +11,10 @@ import yaml
 
 import smsmock
 from smsmock.errors import Kind, ProviderError
-from smsmock.providers.base import Env, Ok, RateLimit
+from smsmock.providers.base import Ok, RateLimit
 from smsmock.providers.smsflow import CONTINENTS, KEY_MAX, VALUE_MAX, SMSFlowProvider
 from smsmock.spec import Spec, load_bundled, pointer_join
-from smsmock.state import Clock, Ids, Outbox
+from smsmock.state import Clock, Ids, Outbox, SharedState
 
 KEY = "YOUR_API_KEY"
 OTHER = "OTHER_KEY"
@@ -28,12 +28,12 @@ def spec() -> Spec:
 
 
 @pytest.fixture
-def env() -> Env:
-    return Env(clock=Clock(), ids=Ids(0), outbox=Outbox())
+def env() -> SharedState:
+    return SharedState(clock=Clock(), ids=Ids(0), outbox=Outbox())
 
 
 @pytest.fixture
-def provider(spec: Spec, env: Env) -> SMSFlowProvider:
+def provider(spec: Spec, env: SharedState) -> SMSFlowProvider:
     provider = SMSFlowProvider(spec, env)
     provider.load(copy.deepcopy(SEED))
     return provider
@@ -146,7 +146,7 @@ def test_reset_forgets_accounts_and_contacts(provider: SMSFlowProvider) -> None:
     assert caught.value.kind is Kind.AUTH_INVALID
 
 
-def test_a_seed_may_set_every_stored_field(spec: Spec, env: Env) -> None:
+def test_a_seed_may_set_every_stored_field(spec: Spec, env: SharedState) -> None:
     provider = SMSFlowProvider(spec, env)
     provider.load(
         yaml.safe_load(
@@ -260,7 +260,7 @@ def test_an_unknown_key_is_auth_invalid(provider: SMSFlowProvider) -> None:
 # -- get, create, update, delete --------------------------------------------------------------------------------
 
 
-def test_create_returns_the_new_id_and_stores_the_contact(provider: SMSFlowProvider, env: Env) -> None:
+def test_create_returns_the_new_id_and_stores_the_contact(provider: SMSFlowProvider, env: SharedState) -> None:
     env.clock.advance(3661)
     body = call(provider, "create_contact", phone_number="+1231231231", name="Example name")
     assert body == {"data": {"id": 2}}
@@ -351,7 +351,7 @@ def test_an_unknown_or_foreign_id_is_not_found(two: SMSFlowProvider, operation_i
     assert contact(two, 2, OTHER)["user_id"] == 2  # untouched by the refused calls
 
 
-def test_update_changes_only_the_fields_sent(provider: SMSFlowProvider, env: Env) -> None:
+def test_update_changes_only_the_fields_sent(provider: SMSFlowProvider, env: SharedState) -> None:
     before = contact(provider, 1)
     env.clock.advance(60)
     assert call(provider, "update_contact", contact_id=1, name="Jane Doe") == {"data": {"id": 1}}
@@ -511,7 +511,7 @@ def test_search_is_a_case_insensitive_substring_of_the_named_field(provider: SMS
     assert ids(call(provider, "list_contacts", search="joh", search_by="email")) == [3, 2, 1]
 
 
-def test_filters_by_continent_country_and_opt_out(spec: Spec, env: Env) -> None:
+def test_filters_by_continent_country_and_opt_out(spec: Spec, env: SharedState) -> None:
     provider = SMSFlowProvider(spec, env)
     provider.load(
         {
@@ -546,7 +546,7 @@ def test_order_by_a_field_puts_nulls_first_ascending_and_breaks_ties_by_id(provi
     assert ids(call(provider, "list_contacts", order_by="phone_number", order_type="ASC")) == [5, 2, 3, 1, 4]
 
 
-def test_order_by_counters_and_times(spec: Spec, env: Env) -> None:
+def test_order_by_counters_and_times(spec: Spec, env: SharedState) -> None:
     provider = SMSFlowProvider(spec, env)
     contacts = [
         {"phone_number": "+1", "total_sent_sms": 5, "last_sent_datetime": "2026-01-01 00:00:00"},
@@ -639,7 +639,7 @@ def header_ok(spec: Spec, name: str, value: str) -> bool:
     return spec.validator(f"#/components/headers/{name}/schema").is_valid(int(value))
 
 
-def test_sixty_requests_a_minute_then_429_with_reset_and_no_retry_after(provider: SMSFlowProvider, env: Env) -> None:
+def test_sixty_requests_a_minute_then_429_with_reset_and_no_retry_after(provider: SMSFlowProvider, env: SharedState) -> None:
     spec = provider.spec
     for used in range(1, 61):
         headers = provider.rate_limit(KEY)
@@ -660,7 +660,7 @@ def test_sixty_requests_a_minute_then_429_with_reset_and_no_retry_after(provider
 
 
 def test_the_limit_is_configurable(spec: Spec) -> None:
-    env = Env(clock=Clock(), ids=Ids(0), outbox=Outbox(), limits={"smsflow": RateLimit(2, 10)})
+    env = SharedState(clock=Clock(), ids=Ids(0), outbox=Outbox(), limits={"smsflow": RateLimit(2, 10)})
     provider = SMSFlowProvider(spec, env)
     provider.load(copy.deepcopy(SEED))
     assert provider.rate_limit(KEY) == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1"}
