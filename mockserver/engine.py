@@ -465,7 +465,7 @@ def _schemes(spec: Spec, op: Operation) -> tuple[tuple[str, str, str, str], ...]
     """(name, type, in, key name) of every scheme an operation's requirements name; looked up once per operation."""
 
     def look_up() -> tuple[tuple[str, str, str, str], ...]:
-        schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+        schemes = spec.security_schemes
         named = [(name, schemes.get(name) or {}) for requirement in op.security for name in requirement]
         return tuple((name, s.get("type", ""), s.get("in", ""), s.get("name", "")) for name, s in named)
 
@@ -493,7 +493,7 @@ def _auth_violations(spec: Spec, op: Operation, credentials: dict[str, str]) -> 
 
     if any(all(well_formed(*scheme) for scheme in requirement) for requirement in requirements):
         return []
-    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+    schemes = spec.security_schemes
     forms = " or ".join(" + ".join(_describe_scheme(schemes.get(n) or {}, n) for n in req) for req in op.security)
     if not any(value.strip() for value in credentials.values()):
         return [Violation("auth", "", "security", f"no credentials were sent (the spec wants {forms})", expected=forms)]
@@ -511,7 +511,7 @@ def _requirements(spec: Spec, op: Operation) -> tuple[tuple[Check, ...], ...] | 
     def compile_checks() -> tuple[tuple[Check, ...], ...] | None:
         if not op.security or not all(op.security):
             return None
-        schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+        schemes = spec.security_schemes
         return tuple(tuple(_check(name, schemes.get(name) or {}) for name in requirement) for requirement in op.security)
 
     return spec.derive(("requirements", op.pointer), compile_checks)

@@ -173,6 +173,9 @@ class Spec:
         self._derived: dict[Any, Any] = {}  # see derive()
         self.operations: tuple[Operation, ...] = tuple(self._operations())
         self.by_id: dict[str, Operation] = {op.operation_id: op for op in self.operations}
+        components = document.get("components") or {}
+        #: ``components.securitySchemes`` by name (every reader of credentials looks schemes up here).
+        self.security_schemes: dict[str, dict[str, Any]] = components.get("securitySchemes") or {}
 
     # -- references ---------------------------------------------------------
 

@@ -567,7 +567,7 @@ def _shape(provider: str, operation: str) -> _Shape:
             _Field("body", "", _flatten(sub), pattern=pattern) for pattern, sub in (schema.get("patternProperties") or {}).items()
         ]
         bodies[media] = tuple(fields)
-    schemes = (spec.document.get("components") or {}).get("securitySchemes") or {}
+    schemes = spec.security_schemes
     reserved = frozenset(
         schemes[name].get("name", "")
         for requirement in op.security
@@ -660,7 +660,7 @@ def _credentials(shape: _Shape, account: dict[str, Any]) -> st.SearchStrategy[tu
 def _credential_forms(provider: str, operation: str, values: tuple[tuple[str, Any], ...]) -> st.SearchStrategy[tuple[dict[str, str], dict[str, str]]]:
     shape = _shape(provider, operation)
     account = dict(values)
-    schemes = (shape.spec.document.get("components") or {}).get("securitySchemes") or {}
+    schemes = shape.spec.security_schemes
 
     def placed(name: str, value: str) -> tuple[dict[str, str], dict[str, str]]:
         scheme = schemes[name]
