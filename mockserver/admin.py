@@ -6,10 +6,12 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory, url_for
-from flask.blueprints import BlueprintSetupState
 
-from .engine import Fault, dumps
-from .feed import Feed, NoCode, NoMessage, feed_for
+from .engine import Mock
+from .extension import feed_for, get_mock
+from .feed import Feed, NoCode, NoMessage
+from .overrides import Fault
+from .wire import dumps
 
 __all__ = ["blueprint"]
 
@@ -17,12 +19,6 @@ UI = Path(__file__).with_name("ui")
 MAX_WAIT = 60.0  # seconds a long poll may hold a server thread
 
 blueprint = Blueprint("smsmock_admin", __name__, static_folder=UI, static_url_path="/ui")
-
-
-@blueprint.record_once
-def _follow(state: BlueprintSetupState) -> None:
-    # From the app's first moment, so that every message is stamped with the request that sent it.
-    feed_for(state.app)
 
 
 class AdminError(Exception):
@@ -33,10 +29,8 @@ class AdminError(Exception):
         self.status = status
 
 
-def _mock():
-    from .app import get_mock
-
-    return get_mock()
+def _mock() -> Mock:
+    return get_mock(current_app)
 
 
 def _feed() -> Feed:
@@ -182,16 +176,16 @@ def journal() -> Response:
         raise AdminError("since must be an integer") from exc
     filters = {key: request.args[key] for key in ("provider", "operation", "outcome") if key in request.args}
     entries = [e for e in mock.journal.entries(since) if all(e.get(k) == v for k, v in filters.items())]
-    return _json({"total": mock.journal.total, "entries": entries})
+    return _json({"total": mock.journal.total, "entries": [e.to_json() for e in entries]})
 
 
 @blueprint.get("/api/journal/<int:seq>")
 def journal_entry(seq: int) -> Response:
     """One journal entry: the request as it came and the answer as it went."""
-    found = next((e for e in _mock().journal.entries(seq - 1) if e["seq"] == seq), None)
+    found = next((e for e in _mock().journal.entries(seq - 1) if e.seq == seq), None)
     if found is None:
         raise AdminError(f"no journal entry {seq}: the journal keeps only the latest requests, and a reset clears it", 404)
-    return _json(found)
+    return _json(found.to_json())
 
 
 @blueprint.get("/api/outbox")

@@ -1,42 +1,21 @@
-"""The Flask app factory: one catch-all view hands every request to the shared dispatch path."""
+"""The Flask app factory: the mock, the admin blueprint and one catch-all view into the shared dispatch path."""
 from __future__ import annotations
 
-import io
-import socket
-import time
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import parse_qsl
+from typing import Any
 
-import yaml
-from flask import Flask, Response, current_app, request
+from flask import Flask
 from werkzeug.exceptions import HTTPException
-from werkzeug.formparser import FormDataParser
-from werkzeug.wsgi import get_content_length, get_input_stream
 
-from .engine import MAX_BODY, Mock, dumps
-from .providers.base import RateLimit
+from . import edge
+from .admin import blueprint
+from .engine import MAX_BODY, Mock
+from .extension import get_mock, install
+from .seeds import default_seed, load_seed
 from .spec import Spec, load_bundled, load_spec
-from .state import Clock
-from .validation import FORM_TYPES, Incoming
+from .state import Clock, RateLimit
 
 __all__ = ["create_app", "default_seed", "get_mock", "load_seed"]
-
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
-DEFAULT_SEED = Path(__file__).with_name("seed.yaml")
-
-
-def load_seed(path: str | Path) -> dict[str, Any]:
-    """A seed file (YAML): provider name -> section."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: a seed file is a mapping of provider name to its section")
-    return data
-
-
-def default_seed() -> dict[str, Any]:
-    """The bundled default seed (the documents' demo credentials)."""
-    return load_seed(DEFAULT_SEED)
 
 
 def create_app(
@@ -75,124 +54,11 @@ def create_app(
     )
     app = Flask("smsmock")
     app.config["MAX_CONTENT_LENGTH"] = None  # the dispatch path answers 413 in the provider's format
-    app.extensions["smsmock"] = mock
-    from .admin import blueprint
-
+    install(app, mock)
     app.register_blueprint(blueprint, url_prefix="/__smsmock")
-    view = _serve
+    view = edge.serve
     view.provide_automatic_options = False  # type: ignore[attr-defined]
-    app.add_url_rule("/", "serve_root", view, defaults={"path": ""}, methods=METHODS)
-    app.add_url_rule("/<path:path>", "serve", view, methods=METHODS)
-    app.register_error_handler(HTTPException, _http_error)
+    app.add_url_rule("/", "serve_root", view, defaults={"path": ""}, methods=edge.METHODS)
+    app.add_url_rule("/<path:path>", "serve", view, methods=edge.METHODS)
+    app.register_error_handler(HTTPException, edge.http_error)
     return app
-
-
-def get_mock(app: Flask | None = None) -> Mock:
-    """The :class:`Mock` behind an app (the current one by default)."""
-    return (app or current_app).extensions["smsmock"]
-
-
-_HEADER_NAMES = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}  # environ key -> header name
-
-
-def _incoming(limit: int) -> tuple[Incoming, bool]:
-    """The current request, normalised once, straight from the WSGI environ; True when the body is over the limit."""
-    current = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per field
-    environ = current.environ
-    length = get_content_length(environ)
-    too_large = length is not None and length > limit
-    raw = b"" if too_large or length == 0 else get_input_stream(environ).read(limit + 1)
-    too_large = too_large or len(raw) > limit
-    headers = {}
-    for key, value in environ.items():
-        name = _HEADER_NAMES.get(key)
-        if name is None:
-            if not key.startswith("HTTP_") or key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                continue
-            name = key[5:].replace("_", "-").lower()
-            if len(_HEADER_NAMES) < 1000:  # the names clients send are few; a flood of new ones is not kept
-                _HEADER_NAMES[key] = name
-        if value or name not in ("content-type", "content-length"):
-            headers[name] = value
-    content_type = headers.get("content-type", "")
-    mimetype = content_type.partition(";")[0].strip().lower()
-    form = None
-    if mimetype in FORM_TYPES and raw and not too_large:
-        try:
-            if mimetype == "multipart/form-data":
-                _, fields, files = FormDataParser(max_content_length=limit).parse(
-                    io.BytesIO(raw), mimetype, len(raw), current.mimetype_params
-                )
-                form = list(fields.items(multi=True))
-                form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
-            else:  # what werkzeug's form parser does for this type, without its MultiDict
-                form = _pairs(raw.decode())
-        except (ValueError, HTTPException):
-            form = []  # a truncated or malformed form reads as no fields, as PHP and Frappe do
-    query = environ.get("QUERY_STRING", "")
-    incoming = Incoming(
-        method=current.method,
-        path=current.path,
-        # request.args without its MultiDict: invalid bytes stay percent-encoded, as werkzeug keeps them
-        query=_pairs(query.encode("latin1").decode()) if query else [],
-        headers=headers,
-        content_type=mimetype,
-        body=b"" if too_large else raw,
-        form=form,
-    )
-    return incoming, too_large
-
-
-def _pairs(text: str) -> list[tuple[str, str]]:
-    """``a=1&b=&c`` as name/value pairs, blanks kept; invalid percent-escapes stay as sent (as werkzeug keeps them).
-
-    What parse_qsl does; most query strings and forms have nothing to decode, and are split directly.
-    """
-    if "%" in text or "+" in text:
-        return parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
-    return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
-
-
-def _serve(path: str) -> Response:
-    mock = get_mock()
-    incoming, too_large = _incoming(mock.max_body)
-    outcome = mock.dispatch(incoming, too_large)
-    if outcome.latency:
-        time.sleep(outcome.latency)
-    reply = outcome.reply
-    if outcome.drop:
-        return _drop()
-    if outcome.wire is None:
-        return Response(b"", status=reply.status, headers=reply.headers, content_type="text/html; charset=UTF-8")
-    return Response(outcome.wire, status=reply.status, headers=reply.headers, content_type="application/json")
-
-
-def _drop() -> Response:
-    """Close the client's connection without an answer (an injected fault).
-
-    Under waitress the socket is shut down, so the client sees the server hang up with no response
-    (``requests.ConnectionError``). Elsewhere (the Flask test client, other servers) the body fails
-    mid-way, which every client also reports as a broken connection.
-    """
-    probe = request.environ.get("waitress.client_disconnected")
-    channel = getattr(probe, "__self__", None)
-    sock = getattr(channel, "socket", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        return Response(b"", status=200)
-    return Response(_broken_body(), status=200, headers={"Content-Length": "1024"})
-
-
-def _broken_body() -> Iterator[bytes]:
-    yield b"{"
-    raise ConnectionAbortedError("smsmock: connection dropped by an injected fault")
-
-
-def _http_error(error: HTTPException) -> Response:
-    """Anything Flask itself refuses (an unknown verb) still goes through the providers' dispatch."""
-    if request.path.startswith("/__smsmock"):
-        return Response(dumps({"error": error.description}), status=error.code or 400, mimetype="application/json")
-    return _serve(request.path.lstrip("/"))

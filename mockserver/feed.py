@@ -10,12 +10,11 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask
-
 from .engine import Mock
+from .journal import JournalEntry
 from .state import Message
 
-__all__ = ["CODE", "Feed", "NoCode", "NoMessage", "feed_for"]
+__all__ = ["CODE", "Feed", "NoCode", "NoMessage"]
 
 CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")  # a one-time code: 4 to 8 digits standing alone
 
@@ -40,14 +39,14 @@ class Feed:
         self._waiting = 0  # threads in wait_for_change: no one to wake, no notify
         mock.listeners.append(self._on_entry)
 
-    def _on_entry(self, entry: dict[str, Any]) -> None:
+    def _on_entry(self, entry: JournalEntry) -> None:
         # Mock.dispatch calls this holding the state lock, right after the journal gave the entry its
         # seq: the messages at the end of the outbox that have no seq yet were sent by this request.
         for message in self.mock.env.outbox.newest():
             if message.journal_seq is not None:
                 break
-            message.journal_seq = entry["seq"]
-        self._bump(seq=entry["seq"])
+            message.journal_seq = entry.seq
+        self._bump(seq=entry.seq)
 
     def changed(self, reset: bool = False) -> None:
         """Tell waiters that something changed (and whether the mock was reset)."""
@@ -145,13 +144,3 @@ class Feed:
             f"no message{' to ' + recipient if recipient else ''}{' containing ' + repr(text) if text else ''}"
             f"{' from ' + provider if provider else ''} within {timeout:g} s; last sent: {', '.join(sent) or 'nothing'}"
         )
-
-
-def feed_for(app: Flask) -> Feed:
-    """The feed of an app's mock (made on first use; the admin blueprint makes it when it is registered)."""
-    feed = app.extensions.get("smsmock.feed")
-    if feed is None:
-        from .app import get_mock
-
-        feed = app.extensions["smsmock.feed"] = Feed(get_mock(app))
-    return feed

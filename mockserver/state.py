@@ -1,15 +1,14 @@
-"""Shared state: a controllable clock, seedable ids, the outbox of messages and the request journal."""
+"""Shared state: a controllable clock, seedable ids, the outbox of messages, rate-limit rules and the lock around them."""
 from __future__ import annotations
 
 import collections
-import json
 import random
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["Clock", "Ids", "RateLimit", "SharedState", "Journal", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER"]
+__all__ = ["Clock", "Ids", "RateLimit", "SharedState", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER"]
 
 UTC = timezone.utc
 # A message leaves the queue this long after its send time, and settles (delivered or failed) after that.
@@ -212,49 +211,6 @@ class Outbox:
         """Forget every message."""
         self._messages.clear()
         self.dropped = 0
-
-
-WIRE = "_wire"  # an entry's answer as sent, until the journal is read (as its time stays a datetime until then)
-
-
-class Journal:
-    """The last requests the mock answered, with their outcome; capped."""
-
-    def __init__(self, cap: int = 1_000) -> None:
-        self._entries: collections.deque[dict[str, Any]] = collections.deque(maxlen=cap)
-        self._lock = threading.Lock()
-        self._count = 0
-
-    def add(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """Record one request (its ``seq`` is assigned here)."""
-        with self._lock:
-            self._count += 1
-            entry["seq"] = self._count
-            self._entries.append(entry)
-        return entry
-
-    def entries(self, since: int = 0) -> list[dict[str, Any]]:
-        """Entries after a sequence number, oldest first."""
-        with self._lock:
-            found = [e for e in self._entries if e["seq"] > since]
-            for entry in found:
-                wire = entry.pop(WIRE, None)
-                if wire is not None:
-                    entry["reply"]["body"] = json.loads(wire)
-                if isinstance(entry.get("time"), datetime):
-                    entry["time"] = entry["time"].isoformat()
-            return found
-
-    @property
-    def total(self) -> int:
-        """How many requests were recorded since the last clear."""
-        return self._count
-
-    def clear(self) -> None:
-        """Forget every entry."""
-        with self._lock:
-            self._entries.clear()
-            self._count = 0
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from smsmock.journal import JournalEntry
+
 __all__ = ["ContractViolation", "explain", "violations_of"]
 
 
@@ -30,29 +32,22 @@ class ContractViolation:
         return text
 
 
-def violations_of(entry: dict[str, Any]) -> list[ContractViolation]:
+def violations_of(entry: JournalEntry) -> list[ContractViolation]:
     """The violations one journal entry records (an unmatched request is one itself)."""
-    common = {
-        "provider": entry.get("provider"),
-        "operation": entry.get("operation"),
-        "method": entry.get("method", ""),
-        "path": entry.get("path", ""),
-        "status": entry.get("status"),
+    common: dict[str, Any] = {
+        "provider": entry.provider,
+        "operation": entry.operation,
+        "method": entry.method,
+        "path": entry.path,
+        "status": entry.status,
     }
-    if entry.get("outcome") == "unmatched":
-        nearest = entry.get("nearest") or []
+    if entry.outcome == "unmatched":
+        nearest = entry.nearest or []
         hint = "; nearest: " + ", ".join(f"{n['method']} {n['path']} ({n['why']})" for n in nearest) if nearest else ""
-        return [ContractViolation(location="operation", name="", message=f"no documented operation: {entry.get('reason')}{hint}", **common)]
+        return [ContractViolation(location="operation", name="", message=f"no documented operation: {entry.reason}{hint}", **common)]
     return [
-        ContractViolation(
-            location=v["location"],
-            name=v["name"],
-            message=v["message"],
-            expected=v.get("expected"),
-            received=v.get("received"),
-            **common,
-        )
-        for v in entry.get("violations") or []
+        ContractViolation(location=v.location, name=v.name, message=v.message, expected=v.expected, received=v.received, **common)
+        for v in entry.violations
     ]
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask
 
-from smsmock.app import get_mock
-from smsmock.engine import Fault, Mock
-from smsmock.feed import CODE, NoCode, NoMessage, feed_for
+from smsmock.engine import Mock
+from smsmock.extension import feed_for, get_mock
+from smsmock.feed import CODE, NoCode, NoMessage
+from smsmock.journal import JournalEntry
+from smsmock.overrides import Fault
 
 from .contract import ContractViolation, explain, violations_of
 
@@ -69,9 +71,9 @@ class ProviderHandle:
         return [m for m in self._owner.outbox if m.provider == self.name]
 
     @property
-    def journal(self) -> list[dict[str, Any]]:
+    def journal(self) -> list[JournalEntry]:
         """This provider's requests in the journal, oldest first."""
-        return [e for e in self._owner.journal if e.get("provider") == self.name]
+        return [e for e in self._owner.journal if e.provider == self.name]
 
     @property
     def violations(self) -> list[ContractViolation]:
@@ -153,7 +155,7 @@ class SmsMock:
             self.mock.listeners.remove(self._listen)
         return list(self._violations)
 
-    def _listen(self, entry: dict[str, Any]) -> None:
+    def _listen(self, entry: JournalEntry) -> None:
         self._violations.extend(violations_of(entry))
 
     # -- inspection -------------------------------------------------------------
@@ -168,7 +170,7 @@ class SmsMock:
         return explain(self._violations)
 
     @property
-    def journal(self) -> list[dict[str, Any]]:
+    def journal(self) -> list[JournalEntry]:
         """The requests answered during this test (oldest first; the journal is capped)."""
         return self.mock.journal.entries(self._start)
 

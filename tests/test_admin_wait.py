@@ -9,7 +9,8 @@ import pytest
 from conftest import Api
 
 from smsmock.app import create_app
-from smsmock.feed import Feed, NoMessage, feed_for
+from smsmock.extension import feed_for
+from smsmock.feed import Feed, NoMessage
 
 QUICKCOM = "app_key=YOUR_KEY&app_secret=YOUR_SECRET&dlt_template_id=1507162019748109480&route_type=1"
 QUICKFLOW = {"Authorization": "token your_api_key:your_api_secret"}

@@ -297,6 +297,6 @@ def test_query_and_form_pairs_are_what_parse_qsl_gives(text: str) -> None:
     # the request edge splits strings with nothing to decode itself; anything else goes to parse_qsl
     from urllib.parse import parse_qsl
 
-    from smsmock.app import _pairs
+    from smsmock.edge import _pairs
 
     assert _pairs(text) == parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")

@@ -14,7 +14,7 @@ import requests
 from conftest import Api
 
 from smsmock.app import create_app, get_mock
-from smsmock.feed import feed_for
+from smsmock.extension import feed_for
 from smsmock.pytest_plugin.server import LiveServer
 
 UI = Path(__file__).parents[1] / "mockserver" / "ui"

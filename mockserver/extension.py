@@ -1,0 +1,32 @@
+"""What a Flask app holds of smsmock (``app.extensions``): its mock and the feed that follows it.
+
+The factory installs both; the edge, the admin blueprint and the pytest handle take them from here
+(flaskr's rule: blueprints take shared things from a lower module, never from the factory).
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from .engine import Mock
+from .feed import Feed
+
+__all__ = ["feed_for", "get_mock", "install"]
+
+_MOCK = "smsmock"
+_FEED = "smsmock.feed"
+
+
+def install(app: Flask, mock: Mock) -> None:
+    """Give an app its mock and, from its first moment, the feed that stamps each message with its request."""
+    app.extensions[_MOCK] = mock
+    app.extensions[_FEED] = Feed(mock)
+
+
+def get_mock(app: Flask | None = None) -> Mock:
+    """The :class:`Mock` behind an app (the current one by default)."""
+    return (app or current_app).extensions[_MOCK]  # type: ignore[no-any-return]
+
+
+def feed_for(app: Flask | None = None) -> Feed:
+    """The feed of an app's mock (the current app's by default)."""
+    return (app or current_app).extensions[_FEED]  # type: ignore[no-any-return]
