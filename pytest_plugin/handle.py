@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from flask import Flask
 
@@ -12,8 +13,13 @@ from smsmock.extension import feed_for, get_mock
 from smsmock.feed import CODE, NoCode, NoMessage
 from smsmock.journal import JournalEntry
 from smsmock.overrides import Fault
+from smsmock.spec import Spec
 
 from .contract import ContractViolation, explain, violations_of
+from .operations import QuickComOperation, QuickFlowOperation, SMSFlowOperation
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["ProviderHandle", "SentMessage", "SmsMock"]
 
@@ -42,8 +48,15 @@ class SentMessage:
         return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})  # type: ignore[arg-type]
 
 
-class ProviderHandle:
-    """One provider of the mock: its base URL, messages, journal, seed, faults and rate limit."""
+Operation = TypeVar("Operation", bound=str)
+
+
+class ProviderHandle(Generic[Operation]):
+    """One provider of the mock: its base URL, messages, journal, seed, faults and rate limit.
+
+    Typed by the provider's operationIds (``ProviderHandle[QuickComOperation]``), so that a type checker
+    catches a misspelt operation in ``fail``, ``answer_with``, ``delay`` and ``drop``.
+    """
 
     def __init__(self, owner: SmsMock, name: str, base_url: str) -> None:
         self._owner = owner
@@ -55,7 +68,7 @@ class ProviderHandle:
         return self._owner.mock
 
     @property
-    def spec(self):
+    def spec(self) -> Spec:
         """The provider's loaded OpenAPI spec."""
         return self._mock.providers[self.name].spec
 
@@ -84,12 +97,12 @@ class ProviderHandle:
         """Add accounts and records (the seed file's section for this provider)."""
         self._mock.load({self.name: section})
 
-    def fail(self, operation: str, status: int | None = None, example: str | None = None, times: int | None = 1) -> None:
+    def fail(self, operation: Operation, status: int | None = None, example: str | None = None, times: int | None = 1) -> None:
         """Answer the next ``times`` calls of an operation with a documented status (and named example)."""
         self._mock.add_fault(Fault(self.name, operation, status, example, times))
 
     def answer_with(
-        self, operation: str, status: int, body: Any = None, headers: dict[str, str] | None = None, times: int | None = 1
+        self, operation: Operation, status: int, body: Any = None, headers: dict[str, str] | None = None, times: int | None = 1
     ) -> None:
         """Answer the next calls of an operation with exactly this status, body and headers.
 
@@ -100,11 +113,11 @@ class ProviderHandle:
             raise ValueError(f"{operation} documents no {status} response")
         self._mock.add_fault(Fault(self.name, operation, status, times=times, body=body, headers=headers or {}))
 
-    def delay(self, operation: str, seconds: float, times: int | None = 1) -> None:
+    def delay(self, operation: Operation, seconds: float, times: int | None = 1) -> None:
         """Answer the next calls of an operation after a delay."""
         self._mock.add_fault(Fault(self.name, operation, times=times, latency=seconds))
 
-    def drop(self, operation: str, times: int | None = 1) -> None:
+    def drop(self, operation: Operation, times: int | None = 1) -> None:
         """Drop the connection on the next calls of an operation."""
         self._mock.add_fault(Fault(self.name, operation, times=times, drop=True))
 
@@ -130,15 +143,35 @@ class SmsMock:
         self.mock: Mock = get_mock(app)
         self.strict = strict
         self.reported = False  # the contract failure was already raised for this test
-        self.providers = {name: ProviderHandle(self, name, url) for name, url in base_urls.items()}
+        self.providers: dict[str, ProviderHandle[str]] = {name: ProviderHandle(self, name, url) for name, url in base_urls.items()}
         self._violations: list[ContractViolation] = []
         self._start = self.mock.journal.total
 
-    def __getattr__(self, name: str) -> ProviderHandle:
+    @property
+    def quickflow(self) -> ProviderHandle[QuickFlowOperation]:
+        """QuickFlow (a Frappe site's ``/api/method/quickflow.*``)."""
+        return self._provider("quickflow")  # type: ignore[return-value]
+
+    @property
+    def quickcom(self) -> ProviderHandle[QuickComOperation]:
+        """QuickCom (``ok-go.in/api/v1``)."""
+        return self._provider("quickcom")  # type: ignore[return-value]
+
+    @property
+    def smsflow(self) -> ProviderHandle[SMSFlowOperation]:
+        """SMSFlow (``smsflow.su/api/contacts``)."""
+        return self._provider("smsflow")  # type: ignore[return-value]
+
+    def _provider(self, name: str) -> ProviderHandle[str]:
         providers = self.__dict__.get("providers") or {}
         if name in providers:
-            return providers[name]
+            return providers[name]  # type: ignore[no-any-return]
         raise AttributeError(f"{name!r}: no such provider (have {', '.join(providers)})")
+
+    if not TYPE_CHECKING:  # providers of other specs (``--spec``) by name; type checkers see only the three
+
+        def __getattr__(self, name: str) -> ProviderHandle[str]:
+            return self._provider(name)
 
     # -- lifecycle (the fixtures call these) -----------------------------------
 
@@ -186,7 +219,7 @@ class SmsMock:
         with self.mock.env.lock:
             self.mock.env.clock.advance(seconds)
 
-    def now(self):
+    def now(self) -> datetime:
         """The mock's current time."""
         return self.mock.env.clock.now()
 
@@ -220,13 +253,13 @@ class SmsMock:
 
     # -- httpx, in-process ------------------------------------------------------
 
-    def httpx_transport(self):
+    def httpx_transport(self) -> httpx.WSGITransport:
         """An ``httpx.WSGITransport`` to the mock app: httpx clients reach it with no socket."""
         import httpx
 
         return httpx.WSGITransport(app=self.app)
 
-    def httpx_client(self, provider: str | None = None, **kwargs: Any):
+    def httpx_client(self, provider: str | None = None, **kwargs: Any) -> httpx.Client:
         """An ``httpx.Client`` on that transport, its base URL the provider's (if named)."""
         import httpx
 
