@@ -193,7 +193,7 @@ class _Plan:
     """How one location's parameters of an operation are read and checked, worked out once."""
 
     slots: tuple[_Slot, ...]
-    all_conform: Callable[[dict[str, Any]], bool]  # every value present (by parameter name), one jsonschema-rs call
+    all_conform: Callable[[dict[str, Any]], bool]  # the values (by parameter name) against the location's merged schema
 
 
 def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
@@ -209,8 +209,7 @@ def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
                 for rx, schema in zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values())
             ) if param.is_free_form else ()
             found.append(_Slot(param, types, "array" in types and param.explode, items, tuple(_types(items)), members))
-        pointers = tuple((slot.param.name, slot.param.schema_pointer) for slot in found)
-        return _Plan(tuple(found), spec.members_check(pointers))
+        return _Plan(tuple(found), spec.location_check(operation, location))
 
     return spec.derive(("plan", operation.pointer, location), build)
 
@@ -286,7 +285,10 @@ def _parameters(
 
 
 def _all_conform(reading: _Plan, values: dict[str, Any]) -> bool:
-    """jsonschema-rs's verdict on every value at once (never more lenient than jsonschema: see _conforms)."""
+    """jsonschema-rs's verdict on every value at once (never more lenient than jsonschema: see _conforms).
+
+    False sends each value to its own check: one breaks its schema, or a required one is missing (which
+    _parameters has reported already, so the values that came are still judged one by one)."""
     if not values:
         return True
     try:
