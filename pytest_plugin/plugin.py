@@ -1,20 +1,23 @@
-"""The pytest fixtures: ``smsmock`` (in-process, through responses) and ``smsmock_server`` (a live server)."""
+"""The pytest fixtures: ``smsmock`` (in-process, through responses) and ``smsmock_server`` (a live server).
+
+Import cost: pytest imports this module in every run of every project where smsmock is installed, so at
+import time it takes only pytest and the standard library. Flask, the specs, responses, waitress and
+smsmock's own modules are imported inside the fixtures and hooks that need them, when a test uses them.
+"""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
-from flask import Flask
 
-from smsmock.app import create_app, default_seed, load_seed
-from smsmock.providers.base import RateLimit
-from smsmock.spec import load_bundled
+if TYPE_CHECKING:
+    from flask import Flask
 
-from .contract import explain
-from .handle import SmsMock
-from .inprocess import InProcess
-from .server import LiveServer
+    from smsmock.state import RateLimit
+
+    from .handle import SmsMock
+    from .server import LiveServer
 
 __all__ = ["smsmock", "smsmock_server"]
 
@@ -48,6 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _rate_limits(lines: list[str]) -> dict[str, RateLimit]:
+    from smsmock.state import RateLimit
+
     limits = {}
     for line in lines:
         name, _, rule = line.partition("=")
@@ -80,6 +85,8 @@ class _Settings:
             self.seed = seed
         else:
             self.seed = _seed_file(Path(config.rootpath, seed))
+        from smsmock.state import RateLimit
+
         self.rate_limits = _rate_limits(config.getini("smsmock_rate_limits"))
         for name, rule in (options.get("rate_limits") or {}).items():
             limit, window = rule if isinstance(rule, tuple) else (rule, 60)
@@ -91,6 +98,8 @@ _SEEDS: dict[Path | None, dict[str, Any]] = {}
 
 def _default_seed() -> dict[str, Any]:
     if None not in _SEEDS:
+        from smsmock.seeds import default_seed
+
         _SEEDS[None] = default_seed()
     return _SEEDS[None]
 
@@ -98,6 +107,8 @@ def _default_seed() -> dict[str, Any]:
 def _seed_file(path: Path) -> dict[str, Any]:
     """A seed file, read once per session (the same object lets a reset skip re-checking it)."""
     if path not in _SEEDS:
+        from smsmock.seeds import load_seed  # YAML only: pytest_configure reads the seed file with this
+
         try:
             _SEEDS[path] = load_seed(path)
         except (OSError, ValueError) as exc:
@@ -114,6 +125,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     result = yield
     for handle in item.stash.get(_HANDLES, []):
         if handle.strict and handle.violations and not handle.reported:
+            from .contract import explain
+
             handle.reported = True
             pytest.fail(explain(handle.violations), pytrace=False)
     return result
@@ -134,18 +147,27 @@ def _run(handle: SmsMock, settings: _Settings, request: pytest.FixtureRequest) -
     finally:
         violations = handle.end()
     if handle.strict and violations and not handle.reported:  # the body raised, or a later teardown sent requests
+        from .contract import explain
+
         pytest.fail(explain(violations), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def _smsmock_app() -> Flask:
     """One app for every in-process test of the session (reset per test: cheap isolation)."""
+    from smsmock.app import create_app
+
     return create_app()
 
 
 @pytest.fixture
 def smsmock(request: pytest.FixtureRequest, _smsmock_app: Flask) -> Iterator[SmsMock]:
     """The three providers mocked in-process: ``requests`` calls to their documented base URLs reach the mock."""
+    from smsmock.spec import load_bundled
+
+    from .handle import SmsMock
+    from .inprocess import InProcess
+
     base_urls = {name: spec.base_url for name, spec in load_bundled().items()}
     handle = SmsMock(_smsmock_app, base_urls)
     interceptor = InProcess(_smsmock_app, list(base_urls.values())).start()
@@ -158,6 +180,10 @@ def smsmock(request: pytest.FixtureRequest, _smsmock_app: Flask) -> Iterator[Sms
 @pytest.fixture(scope="session")
 def _smsmock_live() -> Iterator[LiveServer]:
     """One live server for the session, on 127.0.0.1 and a free port."""
+    from smsmock.app import create_app
+
+    from .server import LiveServer
+
     with LiveServer(create_app()) as server:
         yield server
 
@@ -165,6 +191,10 @@ def _smsmock_live() -> Iterator[LiveServer]:
 @pytest.fixture
 def smsmock_server(request: pytest.FixtureRequest, _smsmock_live: LiveServer) -> Iterator[SmsMock]:
     """The three providers on a real HTTP server (any client); ``smsmock_server.<provider>.base_url``."""
+    from smsmock.spec import load_bundled
+
+    from .handle import SmsMock
+
     base_urls = {name: _smsmock_live.url + spec.base_path for name, spec in load_bundled().items()}
     handle = SmsMock(_smsmock_live.app, base_urls)
     yield from _run(handle, _Settings(request), request)
