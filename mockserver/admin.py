@@ -100,7 +100,7 @@ def _value_error(error: ValueError) -> Response:
 @blueprint.get("")
 def page_without_slash() -> Response:
     """The page's relative links need the trailing slash."""
-    return redirect(url_for(".page"))
+    return redirect(url_for(".page"))  # type: ignore[return-value]
 
 
 @blueprint.get("/")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
@@ -19,7 +19,7 @@ __all__ = ["create_app", "default_seed", "get_mock", "load_seed"]
 
 
 def create_app(
-    specs: list[Spec | str | Path] | None = None,
+    specs: Sequence[Spec | str | Path] | None = None,
     *,
     seed: dict[str, Any] | str | Path | None = None,
     clock: Clock | None = None,

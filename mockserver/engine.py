@@ -252,8 +252,8 @@ class Mock:
             if miss.wrong_method
             else f"no operation at {incoming.path}"
         )
-        error = ProviderError(kind, message, detail={"command": command, "allowed": list(miss.allowed), "method": incoming.method})
-        return Outcome(self._render_error(provider, error), routing="method_not_allowed" if miss.wrong_method else "not_found")
+        refusal = ProviderError(kind, message, detail={"command": command, "allowed": list(miss.allowed), "method": incoming.method})
+        return Outcome(self._render_error(provider, refusal), routing="method_not_allowed" if miss.wrong_method else "not_found")
 
     def _matched(self, match: Match, incoming: Incoming, entry: JournalEntry, too_large: bool) -> Outcome:
         spec, op = match.spec, match.operation
@@ -306,9 +306,8 @@ class Mock:
             entry.outcome = "rejected"
             entry.error = Rejection(error.kind.value, error.message, error.fields)
             error.detail.setdefault("operation", op)
-            # With no limit set there is nothing to count down: no limit headers, as on a success.
-            if error.kind is not Kind.RATE_LIMITED and entry.account is not None and provider.limiter.rule.limit is not None:
-                error.headers = {**provider.rate_headers(*provider.limiter.peek(entry.account)), **error.headers}
+            if entry.account is not None:  # the answer reports the account's window (a 429 carries its own)
+                error.detail.setdefault("window", provider.limiter.peek(entry.account))
             return Outcome(self._render_error(provider, error), latency, drop)
 
     def _refuse_prefer(self, provider: Provider, op: Any, incoming: Incoming, entry: JournalEntry, exc: ValueError) -> None:
@@ -324,8 +323,7 @@ class Mock:
         ]
 
     def _common(self, provider: Provider) -> dict[str, str]:
-        common = getattr(provider, "common_headers", None)
-        return dict(common()) if common else {}
+        return dict(provider.common_headers())
 
     def _render_error(self, provider: Provider, error: ProviderError) -> Reply:
         reply = provider.render_error(error)

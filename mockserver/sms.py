@@ -33,7 +33,7 @@ class Segments(NamedTuple):  # not a frozen dataclass: made on every send, and c
 
     encoding: str  # "GSM-7" or "UCS-2"
     units: int  # septets for GSM-7, UTF-16 code units for UCS-2
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count: the field reads best under this name
 
 
 def _pack(widths: list[int], single: int, part: int) -> int:

@@ -12,17 +12,17 @@ from typing import Any, Iterator
 import jsonschema_rs
 import yaml
 
-from .spec import (
+from .documents import (
     HTTP_METHODS,
-    Spec,
+    MISSING,
     SpecError,
     bundled_spec_paths,
-    MISSING,
     documented_operations_path,
     pointer_join,
     read_document,
     resolve_pointer,
 )
+from .spec import Spec
 
 __all__ = ["Problem", "Provenance", "check_files", "check_spec", "provenance"]
 
@@ -309,7 +309,7 @@ def provenance(spec: Spec) -> Provenance:
 def check_files(paths: list[Path] | None = None) -> tuple[list[Problem], list[Provenance]]:
     """Check the given files, or the bundled specs (then also against the documents' list)."""
     bundled = paths is None
-    paths = list(bundled_spec_paths().values()) if bundled else paths
+    paths = list(bundled_spec_paths().values()) if bundled or paths is None else paths
     documented: dict[str, list[str]] = {}
     if bundled:
         documented = yaml.safe_load(documented_operations_path().read_text(encoding="utf-8"))

@@ -5,71 +5,19 @@ import dataclasses
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
+from .incoming import FORM_TYPES, JSON_TYPES, Incoming, Violation
 from .spec import Operation, Parameter, Spec
 
-__all__ = ["Incoming", "Violation", "coerce", "validate_request", "validate_response"]
+__all__ = ["FORM_TYPES", "JSON_TYPES", "Incoming", "Violation", "coerce", "validate_request", "validate_response"]
 
-JSON_TYPES = ("application/json",)
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 # Python refuses to parse integers of more than 4,300 digits (CVE-2020-10735); longer ones stay strings.
 _MAX_DIGITS = 4300
-
-
-@dataclass
-class Incoming:
-    """A request normalised at the edge, whatever the transport."""
-
-    method: str
-    path: str
-    query: list[tuple[str, str]] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
-    content_type: str = ""  # media type only, lower-case
-    body: bytes = b""
-    form: list[tuple[str, str]] | None = None  # parsed fields of a form body
-
-    def header(self, name: str) -> str | None:
-        """A header value by case-insensitive name."""
-        return self.headers.get(name.lower())
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One way a request breaks the contract."""
-
-    location: str  # path, query, header, body, content-type
-    name: str  # the parameter or field ("" for the whole body)
-    keyword: str  # the JSON Schema keyword, or required / unknown / content-type / json / repeated
-    message: str
-    pointer: str = ""  # inside the value, for nested bodies
-    expected: Any = None
-    received: Any = None
-    ignored: bool = False  # the platform ignores it (recorded, not refused)
-
-    def describe(self) -> str:
-        """One line: where, what the spec wants, what came."""
-        kind = {"body": "field", "content-type": ""}.get(self.location, "parameter")
-        where = f"{self.location} {kind} {self.name!r}" if self.name else f"{self.location}"
-        return f"{where} {self.message}".replace("  ", " ")
-
-    def to_json(self) -> dict[str, Any]:
-        """The violation as the journal shows it."""
-        return {
-            "location": self.location,
-            "name": self.name,
-            "keyword": self.keyword,
-            "message": self.message,
-            "pointer": self.pointer,
-            "expected": self.expected,
-            "received": self.received,
-            "ignored": self.ignored,
-            "text": self.describe(),
-        }
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
@@ -105,7 +53,7 @@ def coerce(value: str, schema: dict[str, Any], types: tuple[str, ...] | list[str
     if "null" in types and value == "":
         return None
     if "array" in types:
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        items: dict[str, Any] = schema["items"] if isinstance(schema.get("items"), dict) else {}
         return [coerce(part, items) for part in value.split(",")] if value else []
     return value
 
@@ -203,7 +151,7 @@ def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
         found = []
         for param in operation.parameters_in(location):
             types = tuple(_types(param.schema))
-            items = param.schema.get("items") if isinstance(param.schema.get("items"), dict) else {}
+            items: dict[str, Any] = param.schema["items"] if isinstance(param.schema.get("items"), dict) else {}
             members = tuple(
                 (rx, schema, tuple(_types(schema)))
                 for rx, schema in zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values())
@@ -232,6 +180,7 @@ def _parameters(
     values: dict[str, Any] = {}
     for slot in reading.slots:
         param = slot.param
+        value: Any
         if slot.members:  # a free-form family: every undeclared name one of its patterns takes
             value = {}
             for name, sent in supplied.items():
@@ -390,7 +339,7 @@ def validate_request(
     operation: Operation,
     incoming: Incoming,
     path_params: dict[str, str],
-    reserved_query: set[str] = frozenset(),
+    reserved_query: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[Violation]]:
     """The operation's arguments (coerced, defaults filled) and every violation of the request."""
     args: dict[str, Any] = {}

@@ -25,7 +25,8 @@ def _body(request: requests.PreparedRequest) -> bytes:
     if isinstance(body, (bytes, bytearray)):
         return bytes(body)
     if hasattr(body, "read"):
-        return body.read()
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return b"".join(part if isinstance(part, bytes) else str(part).encode() for part in body)
 
 
@@ -93,7 +94,7 @@ class InProcess:
 
 def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
     """The WSGI environ of a prepared request (what a server builds; werkzeug's test builder is 3x slower)."""
-    url = urlsplit(request.url or "")
+    url = urlsplit(str(request.url or ""))
     body = _body(request)
     port = url.port or (443 if url.scheme == "https" else 80)
     environ: dict[str, Any] = {
@@ -116,7 +117,8 @@ def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
         "HTTP_HOST": url.netloc,
         "CONTENT_LENGTH": str(len(body)) if body else "",
     }
-    for name, value in request.headers.items():
+    for name, raw in request.headers.items():
+        value = raw.decode("latin-1") if isinstance(raw, bytes) else raw  # requests allows bytes values
         key = name.upper().replace("-", "_")
         if key == "CONTENT_LENGTH":
             continue

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smsmock.spec import _cached_document, bundled_spec_paths, read_document
+from smsmock.documents import bundled_spec_paths, read_document
+from smsmock.documents import cached_document as _cached_document
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def test_the_cache_holds_the_same_document_and_is_read_back(spec_copy, tmp_path,
     first = _cached_document(spec_copy)
     files = list((tmp_path / "cache").glob("smsflow-*.marshal"))
     assert first == read_document(spec_copy) and len(files) == 1
-    monkeypatch.setattr("smsmock.spec.read_document", lambda path: pytest.fail("parsed again"))
+    monkeypatch.setattr("smsmock.documents.read_document", lambda path: pytest.fail("parsed again"))
     assert _cached_document(spec_copy) == first
 
 

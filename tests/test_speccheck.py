@@ -219,6 +219,6 @@ def test_bundled_specs_pass_the_standard_validator(provider: str) -> None:
     """openapi-spec-validator (the reference Python implementation) accepts each bundled spec."""
     from openapi_spec_validator import validate
 
-    from smsmock.spec import bundled_spec_paths, read_document
+    from smsmock.documents import bundled_spec_paths, read_document
 
     validate(read_document(bundled_spec_paths()[provider]))
