@@ -1,12 +1,14 @@
-"""Provider behaviours, one module per provider, chosen by a spec's ``info.x-smsmock-provider``."""
+"""Provider behaviours, one package per provider, chosen by a spec's ``info.x-smsmock-provider``."""
 from __future__ import annotations
 
 import importlib
 
-from .base import Ok, Provider, RateLimit, Reply
+from .base import Ok, Provider, RateLimit, Reply, Window
+from .examples import ExampleProvider
 
-__all__ = ["Ok", "Provider", "RateLimit", "Reply", "provider_class"]
+__all__ = ["Ok", "Provider", "RateLimit", "Reply", "Window", "provider_class"]
 
+# Provider name -> (its package, its Provider class), imported when first asked for.
 _CLASSES = {
     "quickflow": ("quickflow", "QuickFlowProvider"),
     "quickcom": ("quickcom", "QuickComProvider"),
@@ -17,8 +19,7 @@ _CLASSES = {
 def provider_class(name: str | None) -> type[Provider]:
     """The behaviour for a provider name; specs without one are served from their examples."""
     if name not in _CLASSES:
-        from .examples import ExampleProvider
-
         return ExampleProvider
     module, attribute = _CLASSES[name]
-    return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    found: type[Provider] = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    return found

@@ -1,16 +1,15 @@
-"""What every provider behaviour has: state per account, handlers named after operationIds."""
+"""What every provider has: state per account, rate-limit windows, handlers named after operationIds (no HTTP)."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, NamedTuple
 
 from ..errors import Kind, ProviderError
 from ..spec import Operation, Spec
 from ..state import Clock, Message, RateLimit, SharedState
 
-__all__ = ["Ok", "Provider", "RateLimit", "RateLimiter", "Reply"]
+__all__ = ["Ok", "Provider", "RateLimit", "RateLimiter", "Reply", "Window"]
 
 
 @dataclass
@@ -31,6 +30,16 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class Window(NamedTuple):
+    """Where a caller stands in its rate-limit window as one request is answered."""
+
+    limit: int  # requests allowed per window
+    remaining: int  # requests left in this one
+    reset: int  # seconds until it starts over
+    exceeded: bool = False  # this request was over the limit: the answer is the 429
+    anonymous: bool = False  # refused before the caller was known: a fresh window, nothing counted
+
+
 class RateLimiter:
     """Fixed-window counters per account, on the mock's clock."""
 
@@ -39,7 +48,7 @@ class RateLimiter:
         self.clock = clock
         self._windows: dict[str, tuple[datetime, int]] = {}
 
-    def _window(self, account: str, limit: int) -> tuple[datetime, int, int]:
+    def _window(self, account: str) -> tuple[datetime, int, int]:
         """The account's current window: its start, requests used, seconds until it resets."""
         now = self.clock.now()
         start, used = self._windows.get(account, (now, 0))
@@ -48,28 +57,33 @@ class RateLimiter:
         reset = max(0, int((start + timedelta(seconds=self.rule.window) - now).total_seconds() + 0.999))
         return start, used, reset
 
-    def hit(self, account: str) -> tuple[int, int, int]:
-        """Count one request; return (limit, remaining, seconds to reset) or raise RATE_LIMITED."""
-        limit = self.rule.limit
-        if limit is None:
-            return (0, 0, 0)
-        start, used, reset = self._window(account, limit)
-        if used >= limit:
-            raise ProviderError(
-                Kind.RATE_LIMITED,
-                "Too many requests",
-                detail={"limit": limit, "remaining": 0, "reset": reset},
-            )
-        self._windows[account] = (start, used + 1)
-        return (limit, limit - used - 1, reset)
+    def hit(self, account: str) -> Window | None:
+        """Count one request: the account's window after it (None: no limit is set), or raise RATE_LIMITED.
 
-    def peek(self, account: str) -> tuple[int, int, int]:
-        """(limit, remaining, seconds to reset) for an account, without counting a request."""
+        The RATE_LIMITED error carries its window in ``detail["window"]``.
+        """
         limit = self.rule.limit
         if limit is None:
-            return (0, 0, 0)
-        _, used, reset = self._window(account, limit)
-        return (limit, max(0, limit - used), reset)
+            return None
+        start, used, reset = self._window(account)
+        if used >= limit:
+            window = Window(limit, 0, reset, exceeded=True)
+            raise ProviderError(Kind.RATE_LIMITED, "Too many requests", detail={"window": window})
+        self._windows[account] = (start, used + 1)
+        return Window(limit, limit - used - 1, reset)
+
+    def peek(self, account: str | None) -> Window | None:
+        """An account's window without counting a request (None: no limit is set).
+
+        ``account`` None is a caller not yet known: a fresh window, marked anonymous.
+        """
+        limit = self.rule.limit
+        if limit is None:
+            return None
+        if account is None:
+            return Window(limit, limit, self.rule.window, anonymous=True)
+        _, used, reset = self._window(account)
+        return Window(limit, max(0, limit - used), reset)
 
     def reset(self) -> None:
         """Forget every window."""
@@ -79,8 +93,10 @@ class RateLimiter:
 class Provider:
     """State and behaviour of one provider: no HTTP here.
 
-    A subclass defines one method per operationId, taking ``(account, args)`` where ``args`` are the
-    validated, coerced arguments, and returning :class:`Ok` or raising :class:`ProviderError`.
+    A provider package subclasses it twice: ``envelope.py`` for the wire format (render, error_reply,
+    rate_headers, describe_violation, common_headers), and ``handlers.py`` on top of that, with one method
+    per operationId taking ``(account, args)`` where ``args`` are the validated, coerced arguments, and
+    returning :class:`Ok` or raising :class:`ProviderError`.
     """
 
     name: ClassVar[str]
@@ -122,15 +138,20 @@ class Provider:
 
     def handler(self, operation: Operation) -> Callable[[str, dict[str, Any]], Ok]:
         """The method named after the operationId."""
-        return getattr(self, operation.operation_id)
+        handler: Callable[[str, dict[str, Any]], Ok] = getattr(self, operation.operation_id)
+        return handler
 
     def rate_limit(self, account: str) -> dict[str, str]:
-        """Count a request against the account's limit; the headers to send, or raise RATE_LIMITED."""
-        limit, remaining, reset = self.limiter.hit(account)
-        return self.rate_headers(limit, remaining, reset) if self.limiter.rule.limit is not None else {}
+        """Count a request against the account's limit: the rate-limit headers of the answer, or raise RATE_LIMITED."""
+        window = self.limiter.hit(account)
+        return {} if window is None else self.rate_headers(window)
 
-    def rate_headers(self, limit: int, remaining: int, reset: int) -> dict[str, str]:
-        """The rate-limit headers of a successful answer."""
+    def rate_headers(self, window: Window) -> dict[str, str]:
+        """Every rate-limit header of an answer given in this window: success, error or the 429 itself."""
+        return {}
+
+    def common_headers(self) -> dict[str, str]:
+        """Headers every answer of the provider carries."""
         return {}
 
     def locate(self, operation: Operation, account: str, path_args: dict[str, Any]) -> None:
@@ -145,6 +166,24 @@ class Provider:
         return result.data
 
     def render_error(self, error: ProviderError) -> Reply:
-        """The provider's own envelope and status for an error."""
+        """The answer to an error: the provider's envelope, its rate-limit headers, then the error's own headers."""
+        reply = self.error_reply(error)
+        window = self._answered_window(error)
+        limits = {} if window is None else self.rate_headers(window)
+        reply.headers = {**limits, **reply.headers, **error.headers}
+        return reply
+
+    def error_reply(self, error: ProviderError) -> Reply:
+        """The provider's own envelope, status and headers for an error (rate-limit headers aside)."""
         raise NotImplementedError
 
+    def _answered_window(self, error: ProviderError) -> Window | None:
+        """The window an error's answer reports: the one the limiter or the engine put on it, else a fresh one."""
+        window = error.detail.get("window")
+        if isinstance(window, Window):
+            return window
+        if error.kind is Kind.RATE_LIMITED:  # a 429 made by hand: its numbers, where given, are in the detail
+            detail, rule = error.detail, self.limiter.rule
+            limit, reset = detail.get("limit", rule.limit or 0), detail.get("reset", rule.window)
+            return Window(limit, detail.get("remaining", 0), reset, exceeded=True)
+        return self.limiter.peek(None)

@@ -1,4 +1,4 @@
-"""A provider for any other OpenAPI file: it answers from the spec's examples, holding no state."""
+"""The provider for any other OpenAPI file: it answers from the spec's examples, holding no state."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -55,7 +55,7 @@ class ExampleProvider(Provider):
 
         return answer
 
-    def render_error(self, error: ProviderError) -> Reply:
+    def error_reply(self, error: ProviderError) -> Reply:
         """The operation's documented example for the status when it has one, else a plain JSON error."""
         status = _STATUS[error.kind]
         operation = error.detail.get("operation")

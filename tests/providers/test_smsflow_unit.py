@@ -12,7 +12,8 @@ import yaml
 import smsmock
 from smsmock.errors import Kind, ProviderError
 from smsmock.providers.base import Ok, RateLimit
-from smsmock.providers.smsflow import CONTINENTS, KEY_MAX, VALUE_MAX, SMSFlowProvider
+from smsmock.providers.smsflow import SMSFlowProvider
+from smsmock.providers.smsflow.records import CONTINENTS, KEY_MAX, VALUE_MAX
 from smsmock.spec import Spec, load_bundled, pointer_join
 from smsmock.state import Clock, Ids, Outbox, SharedState
 

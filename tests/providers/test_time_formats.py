@@ -5,9 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from smsmock.providers.quickcom import IST, _local, _timestamp
-from smsmock.providers.quickflow import _stamp
-from smsmock.providers.smsflow import _format
+from smsmock.providers.quickcom.envelope import IST
+from smsmock.providers.quickcom.envelope import local_time as _local
+from smsmock.providers.quickflow.envelope import stamp as _stamp
+from smsmock.timestamps import datetime_text as _format
+from smsmock.timestamps import iso_utc as _timestamp
 
 UTC = timezone.utc
 MOMENTS = [
