@@ -77,7 +77,7 @@ def _without_answer_check() -> None:
 
 def _without_journal() -> None:
     from smsmock.feed import Feed
-    from smsmock.state import Journal
+    from smsmock.journal import Journal
 
     _replace(Journal, "add", lambda add: lambda self, entry: entry)
     _replace(Feed, "_on_entry", lambda on_entry: lambda self, entry: None)

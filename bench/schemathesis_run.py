@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the checkout's mockserver, installed or not (as the other bench scripts do)
+sys.path.insert(0, str(ROOT))  # bench/ is a folder of scripts: its helpers import as bench._common (smsmock is installed: pip install -e .)
 
 from bench._common import Server as BenchServer, free_port  # noqa: E402
 

@@ -1,4 +1,8 @@
-"""The ``smsmock`` command line: ``validate`` and ``serve``."""
+"""The ``smsmock`` command line: ``validate`` and ``serve``.
+
+Each command imports what it needs when it runs (start-up time: ``validate`` needs no Flask, ``serve`` no
+jsonschema), so ``smsmock --help`` answers at once.
+"""
 from __future__ import annotations
 
 import argparse

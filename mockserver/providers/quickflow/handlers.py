@@ -26,7 +26,7 @@ from .envelope import (
     stamp,
     whole,
 )
-from .records import Account, Campaign, Contact, Dispatch, Group
+from .records import Account, Campaign, Contact, SendResult, Group
 from .seed import SeedAccount, read_section
 
 __all__ = ["QuickFlowProvider"]
@@ -187,7 +187,7 @@ class QuickFlowProvider(QuickFlowEnvelope):
 
     def _dispatch(
         self, account: str, args: dict[str, Any], recipients: list[str], operation: str, campaign: bool = False
-    ) -> Dispatch:
+    ) -> SendResult:
         """Charge the sender ID for the text to every recipient, then queue (or schedule) one message each."""
         sender_id, text = args["sender_id"], args["message"]
         requested = _schedule_time(args.get("schedule_time"))
@@ -229,7 +229,7 @@ class QuickFlowProvider(QuickFlowEnvelope):
             )
             self._sms[message.id] = message
             messages.append(self.env.outbox.add(message))
-        return Dispatch(messages, parts, credits, balance - credits, scheduled, campaign_id)
+        return SendResult(messages, parts, credits, balance - credits, scheduled, campaign_id)
 
     def get_sms(self, account: str, args: dict[str, Any]) -> Ok:
         """One message of the account, its status as of now."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from ... import sms
 from ...state import Message
 
-__all__ = ["Account", "Campaign", "Contact", "Dispatch", "Group"]
+__all__ = ["Account", "Campaign", "Contact", "SendResult", "Group"]
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Campaign:
 
 
 @dataclass(frozen=True)
-class Dispatch:
+class SendResult:
     """What one send created: the messages, their segments and the balance left."""
 
     messages: list[Message]
