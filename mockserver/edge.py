@@ -93,6 +93,7 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
         content_type=mimetype,
         body=b"" if too_large else raw,
         form=form,
+        origin=f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST') or environ.get('SERVER_NAME', 'localhost')}",
     )
     return incoming, too_large
 

@@ -296,7 +296,7 @@ class Mock:
                 raise _refusal(refused, provider)
             entry.args = args
             result: Ok = provider.handler(op)(account, args)
-            body = provider.render(op, result)
+            body = provider.render(op, result, incoming)
             common = self._common(provider)
             if headers or result.headers:
                 common.update(headers)

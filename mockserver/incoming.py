@@ -21,6 +21,7 @@ class Incoming:
     content_type: str = ""  # media type only, lower-case
     body: bytes = b""
     form: list[tuple[str, str]] | None = None  # parsed fields of a form body
+    origin: str = ""  # scheme://host[:port] the client addressed (answers that name URLs are built on it)
 
     def header(self, name: str) -> str | None:
         """A header value by case-insensitive name."""

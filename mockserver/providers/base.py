@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, ClassVar, NamedTuple
 
 from ..errors import Kind, ProviderError
+from ..incoming import Incoming
 from ..spec import Operation, Spec
 from ..state import Clock, Message, RateLimit, SharedState
 
@@ -161,8 +162,8 @@ class Provider:
         """How the platform words one refused argument (``violation`` is a validation.Violation)."""
         return f"The {violation.name or violation.location} field {violation.message}."
 
-    def render(self, operation: Operation, result: Ok) -> Any:
-        """The success body around a handler's result."""
+    def render(self, operation: Operation, result: Ok, incoming: Incoming | None = None) -> Any:
+        """The success body around a handler's result (``incoming``: the request, for answers that name URLs)."""
         return result.data
 
     def render_error(self, error: ProviderError) -> Reply:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ...errors import Kind, ProviderError
+from ...incoming import Incoming
 from ...spec import Operation
 from ...timestamps import datetime_text, iso_utc
 from ..base import Ok, Provider, Reply, Window
@@ -229,7 +230,7 @@ class QuickComEnvelope(Provider):
             headers["Retry-After"] = str(window.reset)
         return headers
 
-    def render(self, operation: Operation, result: Ok) -> Any:
+    def render(self, operation: Operation, result: Ok, incoming: Incoming | None = None) -> Any:
         """The documented success envelope around a payload."""
         return self._envelope(True, result.message or RETRIEVED, result.data, {}, None)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ...errors import Kind, ProviderError
+from ...incoming import Incoming
 from ...spec import Operation
 from ...state import Message
 from ...timestamps import datetime_text
@@ -164,7 +165,7 @@ class QuickFlowEnvelope(Provider):
         """Only the 429 has one: Retry-After, at least a second (docs/platforms.md, QuickFlow: rate limiter)."""
         return {"Retry-After": str(max(1, int(window.reset)))} if window.exceeded else {}
 
-    def render(self, operation: Operation, result: Ok) -> Any:
+    def render(self, operation: Operation, result: Ok, incoming: Incoming | None = None) -> Any:
         """Frappe's ``{"message": <return value>}`` around the platform's ``{status, message, data}``."""
         return {"message": {"status": "success", "message": result.message or "", "data": result.data}}
 

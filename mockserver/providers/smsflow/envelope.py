@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import Kind, ProviderError
+from ...incoming import Incoming
 from ...spec import Operation
 from ..base import Ok, Provider, Reply, Window
 from .records import Contact
@@ -78,7 +79,7 @@ class SMSFlowEnvelope(Provider):
             headers["X-RateLimit-Reset"] = str(window.reset)  # the seconds left in the window
         return headers
 
-    def render(self, operation: Operation, result: Ok) -> Any:
+    def render(self, operation: Operation, result: Ok, incoming: Incoming | None = None) -> Any:
         """`{"data": ...}`; a list adds `meta` and `links`; a delete has an empty body."""
         if isinstance(result.data, Page):
             return {"data": result.data.items, "meta": result.data.meta, "links": result.data.links}
