@@ -8,7 +8,7 @@ from typing import Any
 from .spec import Operation, Spec
 from .validation import Incoming, Violation
 
-__all__ = ["basic_credentials", "credentials", "form_violations"]
+__all__ = ["basic_credentials", "credentials", "form_violations", "value_pattern"]
 
 
 def credentials(spec: Spec, op: Operation, incoming: Incoming) -> tuple[dict[str, str], set[str]]:
@@ -46,6 +46,8 @@ def _schemes(spec: Spec, op: Operation) -> tuple[tuple[str, str, str, str], ...]
     return spec.derive(("schemes", op.pointer), look_up)
 
 
+# RFC 6750's form (the scheme is case-insensitive, RFC 7235), for a bearer scheme whose spec does not say
+# how its platform reads it; SMSFlow's does (docs/platforms.md, SMSFlow: Bearer keys).
 _BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +\S+$")
 
 
@@ -60,6 +62,8 @@ def form_violations(spec: Spec, op: Operation, credentials: dict[str, str]) -> l
         value = credentials.get(name)
         if value is None or not value.strip():
             return False
+        if pattern is not None:  # the spec says how the platform reads the value: that decides
+            return pattern.search(value) is not None
         if kind == "basic":
             return basic_credentials(value) is not None
         if kind == "bearer":
@@ -93,11 +97,18 @@ def _requirements(spec: Spec, op: Operation) -> tuple[tuple[Check, ...], ...] | 
 
 
 def _check(name: str, scheme: dict[str, Any]) -> Check:
+    pattern = value_pattern(scheme)
     if scheme.get("type") == "http":
         kind = str(scheme.get("scheme", "")).lower()
-        return name, kind if kind in ("basic", "bearer") else "http", None
+        return name, kind if kind in ("basic", "bearer") else "http", pattern
+    return name, "", pattern
+
+
+def value_pattern(scheme: dict[str, Any]) -> re.Pattern[str] | None:
+    """A scheme's ``x-smsmock-value-pattern``: how the platform reads the credential (searched, not matched
+    whole, as PHP's ``preg_match`` does); None when the spec gives none."""
     pattern = scheme.get("x-smsmock-value-pattern")
-    return name, "", re.compile(pattern) if pattern else None
+    return re.compile(pattern) if pattern else None
 
 
 def _describe_scheme(scheme: dict[str, Any], name: str) -> str:

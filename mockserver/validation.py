@@ -11,11 +11,17 @@ from typing import Any, Callable
 from .incoming import FORM_TYPES, JSON_TYPES, Incoming, Violation
 from .spec import Operation, Parameter, Spec
 
-__all__ = ["FORM_TYPES", "JSON_TYPES", "Incoming", "Violation", "coerce", "validate_request", "validate_response"]
+__all__ = ["FORM_TYPES", "JSON_TYPES", "Incoming", "Violation", "coerce", "query_booleans", "validate_request", "validate_response"]
 
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+# Laravel's `boolean` rule compares strictly with [true, false, 0, 1, "0", "1"]: of a query string's values
+# only "0" and "1" pass (docs/platforms.md, QuickCom: booleans and `in` rules).
+_LARAVEL_BOOLEANS = {"1": True, "0": False}
+# A spec's `x-smsmock-query-rules` names whose validator reads its query and form strings; absent: the
+# lenient reading above, which takes what JSON Schema's types allow.
+_RULES = {"laravel": _LARAVEL_BOOLEANS}
 # Python refuses to parse integers of more than 4,300 digits (CVE-2020-10735); longer ones stay strings.
 _MAX_DIGITS = 4300
 
@@ -35,10 +41,16 @@ def _types(schema: dict[str, Any]) -> list[str]:
     return []
 
 
-def coerce(value: str, schema: dict[str, Any], types: tuple[str, ...] | list[str] | None = None) -> Any:
+def coerce(
+    value: str,
+    schema: dict[str, Any],
+    types: tuple[str, ...] | list[str] | None = None,
+    booleans: dict[str, bool] = _BOOLEANS,
+) -> Any:
     """A wire string as the schema's type (left a string when it does not parse: validation says why).
 
-    ``types`` is ``_types(schema)`` when the caller worked it out once already."""
+    ``types`` is ``_types(schema)`` when the caller worked it out once already; ``booleans`` the strings a
+    boolean takes (lower-cased before the look-up only in the lenient reading)."""
     if types is None:
         types = _types(schema)
     if "string" in types or not types:
@@ -48,13 +60,15 @@ def coerce(value: str, schema: dict[str, Any], types: tuple[str, ...] | list[str
     if "number" in types and _NUMBER.match(value.strip()) and len(value) <= _MAX_DIGITS:
         number = float(value)
         return int(number) if number.is_integer() and "integer" in types else number
-    if "boolean" in types and value.lower() in _BOOLEANS:
-        return _BOOLEANS[value.lower()]
+    if "boolean" in types:
+        key = value.lower() if booleans is _BOOLEANS else value
+        if key in booleans:
+            return booleans[key]
     if "null" in types and value == "":
         return None
     if "array" in types:
         items: dict[str, Any] = schema["items"] if isinstance(schema.get("items"), dict) else {}
-        return [coerce(part, items) for part in value.split(",")] if value else []
+        return [coerce(part, items, None, booleans) for part in value.split(",")] if value else []
     return value
 
 
@@ -134,6 +148,8 @@ class _Slot:
     item_schema: dict[str, Any]
     item_types: tuple[str, ...]
     members: tuple[tuple[re.Pattern[str], dict[str, Any], tuple[str, ...]], ...]  # a free-form family's
+    booleans: dict[str, bool]  # the strings a boolean takes, by the spec's query rules
+    spelled: frozenset[str] | None  # Laravel's `in`: the enum's members as strings, compared exactly
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,18 @@ class _Plan:
 
     slots: tuple[_Slot, ...]
     all_conform: Callable[[dict[str, Any]], bool]  # the values (by parameter name) against the location's merged schema
+
+
+def query_booleans(spec: Spec) -> dict[str, bool]:
+    """The strings a boolean query or form value takes under the spec's ``x-smsmock-query-rules``."""
+    return _RULES.get(str(spec.document.get("x-smsmock-query-rules")), _BOOLEANS)
+
+
+def _php_string(member: Any) -> str:
+    """An enum member as PHP's ``(string)`` writes it, which Laravel's ``in`` rule compares with."""
+    if isinstance(member, bool):
+        return "1" if member else ""
+    return str(member)
 
 
 def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
@@ -156,8 +184,14 @@ def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
                 (rx, schema, tuple(_types(schema)))
                 for rx, schema in zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values())
             ) if param.is_free_form else ()
-            found.append(_Slot(param, types, "array" in types and param.explode, items, tuple(_types(items)), members))
+            spelled = frozenset(_php_string(m) for m in param.schema["enum"]) if laravel and "enum" in param.schema else None
+            found.append(
+                _Slot(param, types, "array" in types and param.explode, items, tuple(_types(items)), members, booleans, spelled)
+            )
         return _Plan(tuple(found), spec.location_check(operation, location))
+
+    booleans = query_booleans(spec)
+    laravel = booleans is _LARAVEL_BOOLEANS
 
     return spec.derive(("plan", operation.pointer, location), build)
 
@@ -187,7 +221,7 @@ def _parameters(
                 if name not in names:
                     member = next((m for m in slot.members if m[0].search(name)), None)
                     if member is not None:
-                        value[name] = coerce(sent[-1], member[1], member[2])
+                        value[name] = coerce(sent[-1], member[1], member[2], slot.booleans)
             claimed.update(value)
             if not value:
                 if param.required:
@@ -199,7 +233,18 @@ def _parameters(
                 violations.append(
                     Violation(location, param.name, "repeated", f"sent {len(raw)} times; the last value is used", received=raw, ignored=True)
                 )
-            value = [coerce(v, slot.item_schema, slot.item_types) for v in raw] if slot.many else coerce(raw[-1], param.schema, slot.types)
+            if slot.many:
+                value = [coerce(v, slot.item_schema, slot.item_types, slot.booleans) for v in raw]
+            else:
+                value = coerce(raw[-1], param.schema, slot.types, slot.booleans)
+                if slot.spelled is not None and raw[-1] not in slot.spelled and value in param.schema["enum"]:
+                    # `in:0,1,2` compares strings: "+1" or "01" is no member, though it reads as one.
+                    enum = param.schema["enum"]
+                    violations.append(
+                        Violation(location, param.name, "enum", f"must be one of {enum}, got {raw[-1]!r}", expected=enum,
+                                  received=raw[-1], ignored=param.on_invalid == "ignore")
+                    )
+                    continue
         else:
             if param.required:
                 violations.append(Violation(location, param.name, "required", "is required but missing", expected=param.schema.get("type")))
@@ -286,7 +331,7 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
         for name, values in repeated.items():
             schema_pointer = properties.get(name) or next((p for rx, p in patterns if rx.search(name)), None)
             schema = spec.resolve_schema(schema_pointer) if schema_pointer else {}
-            fields[name] = coerce(values[-1], schema)
+            fields[name] = coerce(values[-1], schema, None, query_booleans(spec))
     else:
         fields = incoming.body.decode("utf-8", "replace")
     if not has_body and not operation.body_required:

@@ -233,7 +233,7 @@ def test_a_bad_seed_is_refused_with_a_clear_message_and_changes_nothing(
 # -- authentication -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", [f"Bearer {KEY}", f"bearer {KEY}", f"  Bearer   {KEY} "])
+@pytest.mark.parametrize("header", [f"Bearer {KEY}", f"  Bearer {KEY} ", f"Bearer {KEY} extra", f"Bearer\t{KEY}"])
 def test_a_known_bearer_key_is_the_account(provider: SMSFlowProvider, header: str) -> None:
     operation = provider.spec.by_id["get_contact"]
     assert provider.authenticate({"bearerAuth": header}, operation) == KEY
@@ -242,7 +242,7 @@ def test_a_known_bearer_key_is_the_account(provider: SMSFlowProvider, header: st
 @pytest.mark.parametrize(
     "credentials",
     [{}, {"bearerAuth": ""}, {"bearerAuth": "Bearer"}, {"bearerAuth": f"Basic {KEY}"}, {"bearerAuth": KEY},
-     {"bearerAuth": f"Bearer {KEY} extra"}],
+     {"bearerAuth": f"bearer {KEY}"}, {"bearerAuth": f"Bearer   {KEY}"}, {"bearerAuth": f"BEARER {KEY}"}],
 )
 def test_a_missing_or_unreadable_bearer_header_is_auth_missing(
     provider: SMSFlowProvider, credentials: dict[str, str]

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ...auth import value_pattern
 from ...errors import Kind, ProviderError
 from ...spec import Operation, Spec
 from ...state import SharedState
@@ -19,9 +20,6 @@ from .seed import read_section
 
 __all__ = ["SMSFlowProvider", "custom_parameters"]
 
-# The key is the one token after the scheme (docs/platforms.md, SMSFlow: Bearer keys), which is
-# case-insensitive (RFC 7235).
-_BEARER = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
 _CUSTOM = re.compile(r"^custom_parameter_(key|value)\[([0-9]+)\]$")
 _BY_ID = operator.attrgetter("id")
 
@@ -52,6 +50,10 @@ class SMSFlowProvider(SMSFlowEnvelope):
         self._countries = frozenset(spec.at("#/components/schemas/CountryCode")["enum"])
         self._continents = frozenset(spec.at("#/components/schemas/ContinentCode")["enum"])
         self._listing = _listing(spec)
+        # How AltumCode reads the key, from the spec (docs/platforms.md, SMSFlow: Bearer keys).
+        bearer = value_pattern(spec.security_schemes.get("bearerAuth") or {})
+        assert bearer is not None, "the SMSFlow spec says how the Bearer key is read (x-smsmock-value-pattern)"
+        self._bearer = bearer
         # The links of a list page point at the collection without its trailing slash, as the document's do.
         self._collection_url = spec.base_url + spec.by_id["list_contacts"].path.rstrip("/")
 
@@ -92,7 +94,7 @@ class SMSFlowProvider(SMSFlowEnvelope):
         """The API key of `Authorization: Bearer {api_key}`, or raise AUTH_MISSING / AUTH_INVALID."""
         names = [name for requirement in operation.security for name in requirement] or list(credentials)
         raw = next((credentials[name] for name in names if credentials.get(name)), "")
-        match = _BEARER.match(raw)
+        match = self._bearer.search(raw)
         if not match:
             raise ProviderError(Kind.AUTH_MISSING, "The request is missing the Bearer Authentication header.")
         if match.group(1) not in self._accounts:
