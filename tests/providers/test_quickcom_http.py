@@ -245,16 +245,18 @@ def test_both_authentication_forms_work(api: Api) -> None:
 def test_wrong_credentials_are_401(api: Api) -> None:
     """A wrong secret, an unknown key or a wrong header secret: 401 INVALID_CREDENTIALS, errors empty."""
     expected = failed("09:30:00", "Invalid app_key or app_secret.", {}, "INVALID_CREDENTIALS")
-    for answer in (
+    answers = (
         call(api, "check-balance", {"app_key": KEY, "app_secret": "wrong"}),
         call(api, "check-balance", {"app_key": "nobody", "app_secret": SECRET}),
         api.get(f"{BASE}/check-balance", headers={"Authorization": f"{KEY}-wrong"}),
         # The query pair, when sent, is what counts, even beside a good header.
         api.get(f"{BASE}/check-balance", params={"app_key": KEY, "app_secret": "x"},
                 headers={"Authorization": f"{KEY}-{SECRET}"}),
-    ):
+    )
+    # Laravel's throttle counts before the credentials are read: each refusal counts against the key sent.
+    for answer, remaining in zip(answers, ("99999", "99999", "99998", "99997")):
         assert (answer.status, answer.json) == (401, expected)
-        assert limits(answer) == ("100000", "100000")  # no account: nothing counted
+        assert limits(answer) == ("100000", remaining)
     assert api.last()["outcome"] == "rejected"
 
 
@@ -266,7 +268,7 @@ def test_missing_credentials_are_401_naming_both(api: Api) -> None:
         "app_key": ["The app key field is required."],
         "app_secret": ["The app secret field is required."],
     }, "INVALID_CREDENTIALS")
-    assert limits(answer) == ("100000", "100000")
+    assert limits(answer) == ("100000", "99999")  # counted, as every matched request is
     assert len(api.mock.env.outbox) == 0
 
 
@@ -434,8 +436,12 @@ def test_rate_limit_is_429_with_retry_after_and_resets_with_the_window(api: Api)
     assert answer.json == failed("09:40:00", "Too Many Attempts.", {}, "RATE_LIMIT_EXCEEDED")
     assert limits(answer) == ("2", "0")
     assert answer.headers["Retry-After"] == "3000"
+    # ThrottleRequests::getHeaders: the Unix time the window reopens (09:30 + 3600 s, 2026-01-15 10:30:00 UTC).
+    assert answer.headers["X-RateLimit-Reset"] == "1768473000"
     assert len(api.mock.env.outbox) == 0
-    assert "Retry-After" not in call(api, "check-balance", {"app_key": KEY, "app_secret": "x"}).headers
+    # The throttle runs before the credentials are read: a wrong secret for the key is refused with 429 too.
+    refused = call(api, "check-balance", {"app_key": KEY, "app_secret": "x"})
+    assert (refused.status, refused.json["error_code"], refused.headers["Retry-After"]) == (429, "RATE_LIMIT_EXCEEDED", "3000")
 
     api.mock.env.clock.advance(2999)
     assert call(api, "check-balance").headers["Retry-After"] == "1"

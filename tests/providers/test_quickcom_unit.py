@@ -750,7 +750,10 @@ def test_rate_limit_headers_and_429(spec: Spec) -> None:
     assert error.kind is Kind.RATE_LIMITED
     reply = assert_error(spec, qc, "send_message", error)
     assert reply.status == 429 and reply.body["message"] == "Too Many Attempts."
-    assert reply.headers == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "0", "Retry-After": "82800"}
+    # 2026-01-15 10:30:00 UTC plus the 82,800 seconds left: the Unix time the window reopens.
+    assert reply.headers == {
+        "X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "0", "Retry-After": "82800", "X-RateLimit-Reset": "1768555800",
+    }
     assert qc.rate_limit("OTHER") == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1"}  # per account
     qc.env.clock.advance(82800)
     assert qc.rate_limit(KEY)["X-RateLimit-Remaining"] == "1"  # a new day

@@ -5,6 +5,7 @@ mock's own choices are said where they are made.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -220,14 +221,16 @@ class QuickComEnvelope(Provider):
     """How QuickCom answers: the documented envelope, Laravel's failures, its throttle headers."""
 
     def rate_headers(self, window: Window) -> dict[str, str]:
-        """Limit and Remaining on every answer (the document); the 429 adds Retry-After, the seconds left.
+        """Limit and Remaining on every answer (the document); the 429 adds Retry-After, the seconds left,
+        and X-RateLimit-Reset, the Unix time the window reopens, as ``ThrottleRequests::getHeaders`` does.
 
-        Laravel's throttle headers (docs/platforms.md, QuickCom: throttle headers). Before the caller is
-        known (its credentials refused) the window is a fresh one: Remaining is the whole limit.
+        docs/platforms.md, QuickCom: throttle headers.
         """
         headers = {"X-RateLimit-Limit": str(window.limit), "X-RateLimit-Remaining": str(window.remaining)}
         if window.exceeded:
             headers["Retry-After"] = str(window.reset)
+            # Laravel's availableAt: now plus the delay, as a whole Unix time (Carbon's getTimestamp floors).
+            headers["X-RateLimit-Reset"] = str(math.floor(self.now.timestamp()) + window.reset)
         return headers
 
     def render(self, operation: Operation, result: Ok, incoming: Incoming | None = None) -> Any:

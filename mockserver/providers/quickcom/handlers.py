@@ -20,7 +20,7 @@ from ...errors import Kind, ProviderError
 from ...spec import Operation
 from ...state import Message
 from ...timestamps import DATETIME_FORMAT, UTC
-from ..base import Ok, RateLimit
+from ..base import Ok, RateLimit, Window
 from .envelope import (
     IST,
     PROCESSED,
@@ -54,6 +54,7 @@ class QuickComProvider(QuickComEnvelope):
     def reset(self) -> None:
         """Forget all accounts, campaigns and failing numbers."""
         super().reset()
+        self._counted: tuple[Window | None] | None = None  # the window authenticate counted this request in
         self.accounts: dict[str, Account] = {}
         self.failing_numbers: set[str] = set()
 
@@ -86,19 +87,38 @@ class QuickComProvider(QuickComEnvelope):
     # -- the request ----------------------------------------------------------
 
     def authenticate(self, credentials: dict[str, str], operation: Operation) -> str:
-        """The app_key of the account, from the query pair if either is sent, else the header."""
-        key, secret = credentials.get("appKey") or "", credentials.get("appSecret") or ""
+        """The app_key of the account, from the query pair if either is sent, else the header.
+
+        Laravel's throttle runs before the credentials are checked, so the request is counted first and a
+        refused one counts too (docs/platforms.md, QuickCom: throttle headers); ``rate_limit`` then reports
+        the window this counted instead of counting the request again.
+        """
+        key, secret = _pair(credentials)
+        window = self.limiter.hit(key)  # over the limit: RATE_LIMITED, whatever the credentials
+        try:
+            account = self._account(credentials, key, secret)
+        except ProviderError as error:
+            error.detail.setdefault("window", window)
+            raise
+        self._counted = (window,)
+        return account
+
+    def rate_limit(self, account: str) -> dict[str, str]:
+        """The headers of the window ``authenticate`` counted this request in; counts one when it did not."""
+        counted, self._counted = self._counted, None
+        if counted is None:
+            return super().rate_limit(account)
+        return {} if counted[0] is None else self.rate_headers(counted[0])
+
+    def _account(self, credentials: dict[str, str], key: str, secret: str) -> str:
+        """The account the credentials name, or raise AUTH_MISSING / AUTH_INVALID."""
         header = (credentials.get("keySecretHeader") or "").strip()
-        if key or secret:
+        if credentials.get("appKey") or credentials.get("appSecret"):  # the query pair, which wins
             if not (key and secret):
                 name = "app_secret" if key else "app_key"
                 required = f"The {name.replace('_', ' ')} field is required."
                 raise ProviderError(Kind.AUTH_INVALID, required, fields={name: [required]})
-        elif header:
-            # "Authorization: YOUR_KEY-YOUR_SECRET": the key ends at the first "-" (docs/platforms.md,
-            # QuickCom: the KEY-SECRET header).
-            key, _, secret = header.partition("-")
-        else:
+        elif not header:
             raise ProviderError(Kind.AUTH_MISSING, "API credentials are missing.", fields=credentials_required())
         account = self.accounts.get(key)
         if account is None or not secret or account.app_secret != secret:
@@ -264,6 +284,19 @@ class QuickComProvider(QuickComEnvelope):
                 },
             )
         )
+
+
+def _pair(credentials: dict[str, str]) -> tuple[str, str]:
+    """(app_key, app_secret) as sent: the query pair if either half is there, else the header's two parts.
+
+    "Authorization: YOUR_KEY-YOUR_SECRET": the key ends at the first "-" (docs/platforms.md, QuickCom: the
+    KEY-SECRET header). The key, even an unknown one, is also what the throttle counts by.
+    """
+    key, secret = credentials.get("appKey") or "", credentials.get("appSecret") or ""
+    if key or secret:
+        return key, secret
+    key, _, secret = (credentials.get("keySecretHeader") or "").strip().partition("-")
+    return key, secret
 
 
 def _dlt_window(at: datetime) -> datetime:
