@@ -4,12 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory, url_for
 
+from . import admin_input as check
+from .admin_input import MAX_ADMIN_BODY, AdminError
 from .engine import Mock
-from .extension import feed_for, get_mock
+from .extension import feed_for, get_mock, guard_for
 from .feed import Feed, NoCode, NoMessage
+from .journal import redacted
 from .overrides import Fault
 from .wire import dumps
 
@@ -17,16 +19,21 @@ __all__ = ["blueprint"]
 
 UI = Path(__file__).with_name("ui")
 MAX_WAIT = 60.0  # seconds a long poll may hold a server thread
+JOURNAL_PAGE = 1000  # entries of one journal answer at most (the page asks for fewer)
+# The page runs its own script only, from this origin, and nobody may frame it (clickjacking).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 blueprint = Blueprint("smsmock_admin", __name__, static_folder=UI, static_url_path="/ui")
-
-
-class AdminError(Exception):
-    """A bad admin request: answered 400 (or the given status) with a JSON reason."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _mock() -> Mock:
@@ -74,17 +81,25 @@ def _filters() -> dict[str, Any]:
 
 
 def _payload() -> dict[str, Any]:
-    """The request's JSON or YAML body (empty: {})."""
-    raw = request.get_data()
-    if not raw.strip():
-        return {}
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))  # YAML is a superset of JSON
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise AdminError(f"body is neither JSON nor YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise AdminError("body must be a JSON object")
-    return data
+    """The request's JSON (or, by its Content-Type, YAML) body as a mapping (empty: {}); size and nesting bounded."""
+    length = request.content_length
+    if length is not None and length > MAX_ADMIN_BODY:
+        raise AdminError(f"body: larger than {MAX_ADMIN_BODY} bytes", 413)
+    raw = request.stream.read(MAX_ADMIN_BODY + 1)
+    return check.parse_body(raw, request.mimetype)
+
+
+@blueprint.before_request
+def _guard() -> None:
+    """Host, Origin, Sec-Fetch-Site, Content-Type and the admin token, before anything is read."""
+    guard_for(current_app).check(request.method, request.path, request.headers, request.scheme)
+
+
+@blueprint.after_request
+def _secure(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Vary"] = "Origin, Sec-Fetch-Site"
+    return response
 
 
 @blueprint.errorhandler(AdminError)
@@ -94,7 +109,12 @@ def _admin_error(error: AdminError) -> Response:
 
 @blueprint.errorhandler(ValueError)
 def _value_error(error: ValueError) -> Response:
-    return _json({"error": str(error)}, 400)
+    return _json({"error": check.short(error)}, 400)
+
+
+def _seed_error(error: Exception) -> AdminError:
+    """A seed a provider could not read (its state is unchanged: seeds load into scratch first)."""
+    return AdminError(f"seed: {check.short(error)}")
 
 
 @blueprint.get("")
@@ -143,8 +163,14 @@ def index() -> Response:
 
 @blueprint.get("/api/state")
 def state() -> Response:
-    """Every provider's state and the clock."""
-    return _json(_mock().snapshot())
+    """Every provider's state and the clock, credentials masked."""
+    return _json(redacted(_mock().snapshot()))
+
+
+@blueprint.post("/api/login")
+def login() -> Response:
+    """Exchange the one-time code of the login link printed at start for the admin token."""
+    return _json({"token": guard_for(current_app).redeem(_payload().get("code"))})
 
 
 @blueprint.post("/api/reset")
@@ -152,37 +178,53 @@ def reset() -> Response:
     """Back to the seed; a body replaces the seed first."""
     payload = _payload()
     mock = _mock()
-    mock.reset(payload or None)
+    try:
+        mock.reset(payload or None)
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise _seed_error(exc) from None
     _feed().changed(reset=True)
-    return _json({"reset": True, "state": mock.snapshot()})
+    return _json({"reset": True, "state": redacted(mock.snapshot())})
 
 
 @blueprint.post("/api/seed")
 def seed() -> Response:
     """Add accounts and records to the current state."""
     mock = _mock()
-    mock.load(_payload())
+    try:
+        mock.load(_payload())
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise _seed_error(exc) from None
     _feed().changed()
-    return _json({"loaded": True, "state": mock.snapshot()})
+    return _json({"loaded": True, "state": redacted(mock.snapshot())})
 
 
 @blueprint.get("/api/journal")
 def journal() -> Response:
-    """The request journal, oldest first, filtered."""
+    """The request journal, oldest first, filtered; at most ``limit`` entries (``next``: the ``since`` of the rest)."""
     mock = _mock()
-    try:
-        since = int(request.args.get("since", "0"))
-    except ValueError as exc:
-        raise AdminError("since must be an integer") from exc
+    since = _integer("since") or 0
+    limit = min(_integer("limit") or JOURNAL_PAGE, JOURNAL_PAGE)
     filters = {key: request.args[key] for key in ("provider", "operation", "outcome") if key in request.args}
-    entries = [e for e in mock.journal.entries(since) if all(e.get(k) == v for k, v in filters.items())]
-    return _json({"total": mock.journal.total, "entries": [e.to_json() for e in entries]})
+    if filters:
+        entries = [e for e in mock.journal.entries(since) if all(getattr(e, k) == v for k, v in filters.items())]
+    else:
+        entries = mock.journal.page(since, limit + 1)
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return _json(
+        {
+            "total": mock.journal.total,
+            "entries": [e.to_json() for e in entries],
+            "next": entries[-1].seq if more and entries else None,
+        }
+    )
 
 
 @blueprint.get("/api/journal/<int:seq>")
 def journal_entry(seq: int) -> Response:
     """One journal entry: the request as it came and the answer as it went."""
-    found = next((e for e in _mock().journal.entries(seq - 1) if e.seq == seq), None)
+    found = next(iter(_mock().journal.page(seq - 1, 1)), None)
+    found = found if found is not None and found.seq == seq else None
     if found is None:
         raise AdminError(f"no journal entry {seq}: the journal keeps only the latest requests, and a reset clears it", 404)
     return _json(found.to_json())
@@ -194,7 +236,8 @@ def outbox() -> Response:
     feed = _feed()
     found = feed.search(**_filters())
     limit = _integer("limit")
-    return _json({"total": len(found), "messages": feed.messages(found if limit is None else found[:limit])})
+    shown = found if limit is None else found[:limit]
+    return _json({"total": len(found), "messages": redacted(feed.messages(shown))})
 
 
 @blueprint.get("/api/outbox/wait")
@@ -202,7 +245,7 @@ def wait() -> Response:
     """The newest message matching the filters, waiting up to ``timeout`` seconds for one (408 if none came)."""
     timeout = _number("timeout", 5.0)
     try:
-        return _json(_feed().wait(timeout=timeout, **_filters()))
+        return _json(redacted(_feed().wait(timeout=timeout, **_filters())))
     except NoMessage as miss:
         raise AdminError(str(miss), 408 if timeout else 404) from None
 
@@ -222,7 +265,7 @@ def code() -> Response:
         raise AdminError(str(miss), 408 if timeout else 404) from None
     except NoCode as missing:
         raise AdminError(str(missing), 404) from None
-    return _json({"code": found, "message": message})
+    return _json({"code": found, "message": redacted(message)})
 
 
 @blueprint.get("/api/events")
@@ -246,8 +289,8 @@ def message(message_id: str) -> Response:
     with mock.env.lock:
         found = mock.env.outbox.get(message_id)
         if found is None:
-            raise AdminError(f"no message {message_id!r}", 404)
-        return _json(found.to_json(mock.env.clock.now()))
+            raise AdminError(f"no message {message_id[:100]!r}", 404)
+        return _json(redacted(found.to_json(mock.env.clock.now())))
 
 
 @blueprint.post("/api/clock")
@@ -255,12 +298,10 @@ def clock() -> Response:
     """Move the clock forward by ``advance`` seconds."""
     payload = _payload()
     mock = _mock()
-    try:
-        seconds = float(payload.get("advance", 0))
-        with mock.env.lock:
-            mock.env.clock.advance(seconds)
-    except (TypeError, ValueError) as exc:
-        raise AdminError(f"advance must be a non-negative number of seconds: {exc}") from exc
+    seconds = check.number(payload, "advance", 0, 1e15)  # then bounded by the years the clock may reach
+    with mock.env.lock:
+        check.latest_clock(mock.env.clock.now(), seconds)
+        mock.env.clock.advance(seconds)
     _feed().changed()
     return _json(mock.env.clock.snapshot())
 
@@ -271,10 +312,10 @@ def deliver() -> Response:
     payload = _payload()
     mock = _mock()
     ids = payload.get("ids")
-    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
-        raise AdminError("ids must be a list of message ids")
+    if ids is not None and not (isinstance(ids, list) and len(ids) <= 10_000 and all(isinstance(i, str) for i in ids)):
+        raise AdminError("ids: must be a list of at most 10,000 message ids")
     with mock.env.lock:
-        count = mock.env.outbox.settle(mock.env.clock.now(), ids)
+        count = mock.env.outbox.settle(mock.env.clock.now(), None if ids is None else set(ids))
     _feed().changed()
     return _json({"settled": count})
 
@@ -284,18 +325,9 @@ def faults() -> Response:
     """List, add or clear injected faults."""
     mock = _mock()
     if request.method == "POST":
-        payload = _payload()
-        allowed = set(Fault.__dataclass_fields__)
-        unknown = set(payload) - allowed
-        if unknown:
-            raise AdminError(f"unknown fault fields {sorted(unknown)} (known: {sorted(allowed)})")
-        try:
-            fault = Fault(**payload)
-            if fault.status is not None:
-                fault.status = int(fault.status)
-            fault.latency = float(fault.latency)
-        except (TypeError, ValueError) as exc:
-            raise AdminError(f"bad fault: {exc}") from exc
+        fault = _fault(_payload(), mock)
+        if len(mock.faults) >= check.MAX_FAULTS:
+            raise AdminError(f"faults: at most {check.MAX_FAULTS} at once (DELETE clears them)", 409)
         mock.add_fault(fault)
         return _json(fault.to_json(), 201)
     if request.method == "DELETE":
@@ -309,13 +341,34 @@ def limits() -> Response:
     """Set a provider's rate limit."""
     payload = _payload()
     mock = _mock()
-    provider = payload.get("provider")
-    if provider not in mock.providers:
-        raise AdminError(f"unknown provider {provider!r} (known: {sorted(mock.providers)})")
-    limit = payload.get("limit")
-    window = payload.get("window", mock.providers[provider].limiter.rule.window)
-    if (limit is not None and (not isinstance(limit, int) or limit < 0)) or not isinstance(window, int) or window < 1:
-        raise AdminError("limit must be a non-negative integer or null, window a positive integer")
+    _only(payload, {"provider", "limit", "window"})
+    provider = check.text(payload, "provider", mock.providers, nullable=False)
+    assert provider is not None
+    limit = check.integer(payload, "limit", 0, check.MAX_LIMIT, nullable=True)
+    window = check.integer(payload, "window", 1, check.MAX_WINDOW, mock.providers[provider].limiter.rule.window)
     mock.set_limit(provider, limit, window)
     return _json({"provider": provider, "limit": limit, "window": window})
 
+
+
+def _only(payload: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(str(k)[:50] for k in set(payload) - known)
+    if unknown:
+        raise AdminError(f"{unknown[0]}: unknown field (known: {', '.join(sorted(known))})")
+
+
+def _fault(payload: dict[str, Any], mock: Mock) -> Fault:
+    """A fault from an admin body, every field checked by its type and range."""
+    _only(payload, set(Fault.__dataclass_fields__))
+    provider = check.text(payload, "provider", mock.providers)
+    operation = check.text(payload, "operation")
+    status = check.integer(payload, "status", 100, 599, nullable=True)
+    example = check.text(payload, "example")
+    times = check.integer(payload, "times", 1, 1_000_000, 1, nullable=True)
+    latency = check.number(payload, "latency", 0, check.MAX_LATENCY)
+    drop = check.boolean(payload, "drop")
+    answer_headers = check.headers(payload)
+    body = payload.get("body")
+    if body is not None and status is None:
+        raise AdminError("body: a fault's body needs its status")
+    return Fault(provider, operation, status, example, times, latency, drop, body, answer_headers)

@@ -43,9 +43,18 @@ def serve(path: str) -> Response:
 
 
 def http_error(error: HTTPException) -> Response:
-    """Anything Flask itself refuses (an unknown verb) still goes through the providers' dispatch."""
+    """Anything Flask itself refuses (an unknown verb) still goes through the providers' dispatch, once.
+
+    An internal error (500) is never dispatched again: the request may already have been answered,
+    journaled and charged (dispatch answers a handler's own failure itself).
+    """
+    code = error.code or 500
     if request.path.startswith("/__smsmock"):
-        return Response(dumps({"error": error.description}), status=error.code or 400, mimetype="application/json")
+        return Response(dumps({"error": error.description}), status=code, mimetype="application/json")
+    environ = request.environ
+    if code >= 500 or environ.get("smsmock.dispatched"):
+        return Response(dumps({"message": "Server Error"}), status=code, mimetype="application/json")
+    environ["smsmock.dispatched"] = True
     return serve(request.path.lstrip("/"))
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from . import auth, overrides
 from .errors import Kind, ProviderError
-from .journal import Journal, JournalEntry, Rejection, clip
+from .journal import Journal, JournalEntry, Rejection
 from .overrides import Fault
 from .providers import provider_class
 from .providers.base import Ok, Provider, Reply
@@ -198,23 +198,22 @@ class Mock:
 
     def dispatch(self, incoming: Incoming, too_large: bool = False) -> Outcome:
         """Answer one normalised request, check the answer against the spec and record both in the journal."""
-        entry = JournalEntry(
-            time=self.env.clock.now(),
-            method=incoming.method,
-            path=incoming.path,
-            query=incoming.query,
-            headers=incoming.headers,
-            content_type=incoming.content_type or None,
-            body=clip(incoming.body.decode("utf-8", "replace")) if incoming.body else None,
-            form=incoming.form,
-        )
+        entry = JournalEntry.of(incoming, self.env.clock.now())
+        # The router is built once and never changes: matching (and the nearest-operation search of a
+        # miss) needs no state lock, so a slow miss never holds up other clients.
+        found = self.router.match(incoming.method, incoming.path)
         with self.env.lock:
-            found = self.router.match(incoming.method, incoming.path)
-            if isinstance(found, Miss):
-                outcome = self._unmatched(found, incoming, entry)
-            else:
-                outcome = self._matched(found, incoming, entry, too_large)
-            self._check_answer(found, outcome, entry)
+            try:
+                if isinstance(found, Miss):
+                    outcome = self._unmatched(found, incoming, entry)
+                else:
+                    outcome = self._matched(found, incoming, entry, too_large)
+                self._check_answer(found, outcome, entry)
+            except ContractDrift:
+                raise
+            except Exception as exc:  # a bug in a handler: answered once, journaled once, never re-run
+                outcome = Outcome(Reply(500, {"message": "Server Error"}, {}))
+                entry.outcome, entry.reason = "error", f"internal error: {type(exc).__name__}"
             reply = outcome.reply
             outcome.wire = None if reply.body is None else dumps(reply.body)
             entry.keep_answer(reply.status, reply.headers, reply.body, outcome.wire)

@@ -1,4 +1,4 @@
-"""What a Flask app holds of smsmock (``app.extensions``): its mock and the feed that follows it.
+"""What a Flask app holds of smsmock (``app.extensions``): its mock, the feed that follows it and the admin rules.
 
 The factory installs both; the edge, the admin blueprint and the pytest handle take them from here
 (flaskr's rule: blueprints take shared things from a lower module, never from the factory).
@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from .admin_input import Guard
 from .engine import Mock
 from .feed import Feed
 
-__all__ = ["feed_for", "get_mock", "install"]
+__all__ = ["feed_for", "get_mock", "guard_for", "install", "set_guard"]
 
 _MOCK = "smsmock"
 _FEED = "smsmock.feed"
+_GUARD = "smsmock.guard"
 
 
 def install(app: Flask, mock: Mock) -> None:
@@ -30,3 +32,16 @@ def get_mock(app: Flask | None = None) -> Mock:
 def feed_for(app: Flask | None = None) -> Feed:
     """The feed of an app's mock (the current app's by default)."""
     return (app or current_app).extensions[_FEED]  # type: ignore[no-any-return]
+
+
+def guard_for(app: Flask | None = None) -> Guard:
+    """The admin rules of an app (loopback names, no token, unless the server set its own)."""
+    found = (app or current_app).extensions.get(_GUARD)
+    if found is None:
+        found = (app or current_app).extensions[_GUARD] = Guard()
+    return found  # type: ignore[no-any-return]
+
+
+def set_guard(app: Flask, guard: Guard) -> None:
+    """Give an app the admin rules of the server it runs in (``smsmock serve``: its host, names and token)."""
+    app.extensions[_GUARD] = guard

@@ -322,7 +322,9 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
         if incoming.body.strip():
             try:
                 fields = json.loads(incoming.body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
+                if b"\\u" in incoming.body:  # an escaped lone surrogate decodes to text no reader can write out
+                    json.dumps(fields, ensure_ascii=False).encode("utf-8")
+            except (UnicodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
                 return [Violation("body", "", "json", f"is not valid JSON: {exc}", received=incoming.body[:200].decode("utf-8", "replace"))]
     elif media in FORM_TYPES:
         properties, patterns = spec.object_properties(pointer)

@@ -62,7 +62,7 @@ def test_reset_forgets_everything_and_seed_adds_accounts(api: Api) -> None:
     loaded = api.post("/__smsmock/api/seed", data=seed, headers={"Content-Type": "application/yaml"})
     assert loaded.status == 200
     assert api.get("/api/contacts/", headers={"Authorization": "Bearer SECOND"}).json["meta"]["total"] == 0
-    assert api.post("/__smsmock/api/reset").json["reset"] is True
+    assert api.post("/__smsmock/api/reset", json={}).json["reset"] is True
     assert api.get("/__smsmock/api/state").json["outbox"] == 0
     assert api.get("/api/contacts/", headers={"Authorization": "Bearer SECOND"}).status == 401
 

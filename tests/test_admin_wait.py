@@ -195,7 +195,7 @@ def test_events_long_poll_wakes_on_a_request_and_counts_resets(api: Api) -> None
     settled = api.get("/__smsmock/api/events", params={"version": first["version"], "timeout": 0}).json
     assert (settled["journal"], settled["outbox"]) == (1, 1)
 
-    api.post("/__smsmock/api/reset")
+    api.post("/__smsmock/api/reset", json={})
     after = api.get("/__smsmock/api/events", params={"version": woken["version"], "timeout": 0}).json
     assert after["epoch"] == woken["epoch"] + 1 and (after["journal"], after["outbox"]) == (0, 0)
 
