@@ -18,7 +18,8 @@ from .journal import Journal, JournalEntry, Rejection
 from .overrides import Fault
 from .providers import provider_class
 from .providers.base import Ok, Provider, Reply
-from .routing import Match, Miss, Router
+from .routing import Match, Miss, Router, as_documented
+from .routing import rules as routing_rules
 from .spec import Spec, load_bundled, pointer_join
 from .state import Clock, Ids, Outbox, RateLimit, SharedState
 from .validation import Incoming, Violation, validate_request, validate_response
@@ -234,16 +235,36 @@ class Mock:
         name = self._names[id(miss.spec)]
         entry.provider = name
         provider = self.providers[name]
-        routing = miss.spec.document.get("x-smsmock-routing") or {}
-        if "unauthorized" in routing and miss.spec.operations:
-            # This platform checks credentials before it routes: wrong ones are refused whatever the path.
-            operation = miss.spec.operations[0]
+        policy = routing_rules(miss.spec)
+        method = incoming.method.upper()
+        account: str | None = None
+        checks_key = policy.key_before_verb and miss.wrong_method
+        if (policy.unauthorized or checks_key) and miss.spec.operations:
+            # This platform checks credentials before it routes (or before it turns a verb away): wrong ones
+            # are refused whatever the path, and where the key comes first a missing one is refused too.
+            operation = miss.documented.operation if miss.documented else miss.spec.operations[0]
             credentials, _ = auth.credentials(miss.spec, operation, incoming)
             try:
-                provider.authenticate(credentials, operation)
+                account = provider.authenticate(credentials, operation)
             except ProviderError as error:
-                if error.kind is Kind.AUTH_INVALID:
-                    return Outcome(self._render_error(provider, error), routing="unauthorized")
+                if error.kind is Kind.AUTH_INVALID or checks_key:
+                    reply = self._render_error(provider, error)
+                    return Outcome(reply, routing=policy.key("unauthorized", reply.status))
+        if method == "OPTIONS" and policy.options and (miss.wrong_method or policy.options_anywhere):
+            options = miss.spec.at(policy.options)
+            headers = {"Allow": policy.allow(miss)} if "Allow" in (options.get("headers") or {}) else {}
+            return Outcome(Reply(200, None, {**self._common(provider), **headers}), routing="options")
+        if miss.documented is not None and method in policy.methods:
+            # The platform takes this verb too: answered as the documented operation, and recorded.
+            reread, violation = as_documented(miss.documented, incoming)
+            entry.reason, entry.nearest = None, None
+            length = incoming.header("content-length") or ""
+            too_large = not incoming.body and length.isdigit() and int(length) > self.max_body
+            outcome = self._matched(miss.documented, reread, entry, too_large)
+            entry.violations = [violation, *entry.violations]
+            self._check_answer(miss.documented, outcome, entry)
+            outcome.routing = "as_documented"
+            return outcome
         kind = Kind.WRONG_METHOD if miss.wrong_method else Kind.NO_ROUTE
         command = incoming.path[len(miss.spec.base_path):].strip("/")
         message = (
@@ -252,7 +273,16 @@ class Mock:
             else f"no operation at {incoming.path}"
         )
         refusal = ProviderError(kind, message, detail={"command": command, "allowed": list(miss.allowed), "method": incoming.method})
-        return Outcome(self._render_error(provider, refusal), routing="method_not_allowed" if miss.wrong_method else "not_found")
+        if checks_key and account is not None:
+            # The key was good: the refusal counts against its limit and reports its window.
+            entry.account = account
+            try:
+                refusal.headers = provider.rate_limit(account)
+            except ProviderError as error:
+                return Outcome(self._render_error(provider, error), routing="rate_limited")
+            refusal.detail["window"] = provider.limiter.peek(account)
+        reply = self._render_error(provider, refusal)
+        return Outcome(reply, routing=policy.key("method_not_allowed" if miss.wrong_method else "not_found", reply.status))
 
     def _matched(self, match: Match, incoming: Incoming, entry: JournalEntry, too_large: bool) -> Outcome:
         spec, op = match.spec, match.operation

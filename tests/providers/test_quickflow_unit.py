@@ -24,7 +24,7 @@ SEED = yaml.safe_load((Path(smsmock.__file__).parent / "seed.yaml").read_text(en
 ACCOUNT, SECRET, SENDER = "your_api_key", "your_api_secret", "YOUR_SENDER_ID"
 NO_CACHE = "no-store,no-cache,must-revalidate,max-age=0"
 START = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)  # state.DEFAULT_START
-MESSAGES_SCHEMA = "#/components/schemas/FrappeError/properties/_server_messages/contentSchema"
+MESSAGES_SCHEMA = "#/components/schemas/ServerMessages/contentSchema"
 
 
 # -- helpers -----------------------------------------------------------------
@@ -337,11 +337,12 @@ def test_no_authorization_header_runs_as_guest_and_is_refused_403(qf, credential
         f"token {ACCOUNT}{SECRET}",  # no colon
         f"token {ACCOUNT}:{SECRET}:extra",  # Frappe unpacks exactly two parts
         f"token :{SECRET}",
-        "token",
-        "Basic !!!not-base64!!!",
         basic(f"{ACCOUNT}{SECRET}"),
+        basic(f"{ACCOUNT}:{SECRET}:extra"),
+        "Basic " + base64.b64encode(b"\xff\xfe:\xfd").decode(),  # not UTF-8: frappe.safe_decode keeps bytes
         f"Bearer {ACCOUNT}:{SECRET}",
-        f"{ACCOUNT}:{SECRET}",
+        f"Digest {ACCOUNT}:{SECRET}",
+        " ",  # two empty parts: checked, and neither token nor Basic
     ],
 )
 def test_wrong_or_malformed_credentials_are_refused_401_without_a_message(qf, header):
@@ -352,6 +353,34 @@ def test_wrong_or_malformed_credentials_are_refused_401_without_a_message(qf, he
     check_reply(reply, response_schema("list_sms", 401))
     assert (reply.status, reply.body) == (401, {"exc_type": "AuthenticationError"})
     assert reply.body == response_example("list_sms", 401, "bad_credentials")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "token", f"{ACCOUNT}:{SECRET}", f"token  {ACCOUNT}:{SECRET}", f"token {ACCOUNT}:{SECRET} ",
+     f" token {ACCOUNT}:{SECRET}", f"token\t{ACCOUNT}:{SECRET}", f"Basic {ACCOUNT} {SECRET}"],
+    ids=["empty", "scheme-only", "no-scheme", "two-spaces", "trailing-space", "leading-space", "tab",
+         "three-parts"],
+)
+def test_a_header_not_of_exactly_two_space_separated_parts_is_no_credentials(qf, header):
+    """frappe.auth.validate_auth checks only ``split(" ")`` of exactly two parts: anything else is Guest, 403."""
+    with pytest.raises(ProviderError) as caught:
+        qf.authenticate({"tokenAuth": header, "basicAuth": header}, SPEC.by_id["list_sms"])
+    assert caught.value.kind is Kind.AUTH_MISSING
+    reply = qf.render_error(caught.value)
+    check_reply(reply, response_schema("list_sms", 403))
+    assert (reply.status, reply.body) == (403, response_example("list_sms", 403, "no_credentials"))
+
+
+@pytest.mark.parametrize("token", ["!!!not-base64!!!", "abc", "a", "YWJjZA"], ids=["symbols", "3-chars", "1-char", "unpadded"])
+def test_a_basic_token_that_is_not_base64_is_400_invalid_authorization_token(qf, token):
+    """base64.b64decode as Frappe calls it (non-alphabet characters dropped); a binascii.Error is 400 with Frappe's text."""
+    with pytest.raises(ProviderError) as caught:
+        qf.authenticate({"tokenAuth": f"Basic {token}", "basicAuth": f"Basic {token}"}, SPEC.by_id["list_sms"])
+    reply = qf.render_error(caught.value)
+    check_reply(reply, response_schema("list_sms", 400))
+    assert (reply.status, reply.body) == (400, response_example("list_sms", 400, "not_base64"))
+    assert server_messages(reply.body) == ["Failed to decode token, please provide a valid base64-encoded token."]
 
 
 def test_each_account_authenticates_with_its_own_secret():
@@ -802,7 +831,6 @@ def test_an_unknown_method_is_a_validation_error_naming_the_command(qf):
         ("quickflow.a.b.c", "No module named 'quickflow.a'"),
         ("erpnext.stock.get", "App erpnext is not installed"),
         ("ping", "'ping'"),
-        ("", "''"),  # /api/method/ itself
     ],
 )
 def test_unknown_method_messages_follow_frappes_lookup(qf, command, reason):
@@ -812,8 +840,10 @@ def test_unknown_method_messages_follow_frappes_lookup(qf, command, reason):
     assert server_messages(reply.body) == [f"Failed to get method for command {command} with {reason}"]
 
 
-def test_no_route_without_a_command_is_not_found_without_a_message(qf):
-    reply = qf.render_error(ProviderError(Kind.NO_ROUTE, "no route"))
+@pytest.mark.parametrize("detail", [{}, {"command": ""}], ids=["no-command", "empty-command"])
+def test_no_route_without_a_command_is_not_found_without_a_message(qf, detail):
+    """A path under /api naming no method, /api/method itself included: 404 DoesNotExistError (frappe.api)."""
+    reply = qf.render_error(ProviderError(Kind.NO_ROUTE, "no route", detail=detail))
     check_reply(reply, component_schema("#/components/responses/DoesNotExistError"))
     assert (reply.status, reply.body) == (404, {"exc_type": "DoesNotExistError"})
     assert reply.body == response_example("send_sms", 404, "unknown_path")
@@ -885,7 +915,7 @@ def test_a_configured_rate_limit_refuses_then_recovers():
 
 def test_the_spec_examples_are_what_the_mock_answers():
     """A session that reproduces the spec's success examples, body for body."""
-    provider = make(seed_with(balance=1000), start=datetime(2025, 6, 1, 9, 0, tzinfo=UTC))
+    provider = make(seed_with(balance=100000), start=datetime(2025, 6, 1, 9, 0, tzinfo=UTC))
 
     def check(op_id: str, args: dict[str, Any], example: str) -> None:
         assert call(provider, op_id, {"type": "plain", **args} if op_id.startswith("send") else args) == (

@@ -12,10 +12,11 @@ from ...spec import Operation
 from ...state import Message
 from ...timestamps import datetime_text
 from ..base import Ok, Provider, Reply, Window
-from .records import Account, Campaign, Contact, Group
+from .records import Account, Answer, Campaign, Contact, Group
 
 __all__ = [
     "GUEST_MESSAGE",
+    "INVALID_TOKEN",
     "NO_CACHE",
     "QuickFlowEnvelope",
     "account_payload",
@@ -27,6 +28,7 @@ __all__ = [
     "server_messages",
     "sms_payload",
     "stamp",
+    "TOKEN_NOT_BASE64",
     "whole",
 ]
 
@@ -36,6 +38,10 @@ NO_CACHE = {"Cache-Control": "no-store,no-cache,must-revalidate,max-age=0"}
 # whitelisted for (docs/platforms.md, QuickFlow: guest requests); the spec's PermissionError examples.
 GUEST_MESSAGE = "You are not permitted to access this resource."
 WRONG_VERB_MESSAGE = "Not permitted"
+# A Basic token that is not base64: frappe.auth's InvalidAuthorizationToken, a CSRFTokenError (400), with
+# this text (docs/platforms.md, QuickFlow: token and Basic authorization).
+INVALID_TOKEN = "InvalidAuthorizationToken"
+TOKEN_NOT_BASE64 = "Failed to decode token, please provide a valid base64-encoded token."
 
 # Kind -> (the spec's component response, Frappe's exception class). The status comes from the spec, which
 # gives each class Frappe's (docs/platforms.md, QuickFlow: error statuses).
@@ -167,7 +173,8 @@ class QuickFlowEnvelope(Provider):
 
     def render(self, operation: Operation, result: Ok, incoming: Incoming | None = None) -> Any:
         """Frappe's ``{"message": <return value>}`` around the platform's ``{status, message, data}``."""
-        return {"message": {"status": "success", "message": result.message or "", "data": result.data}}
+        beside = result.beside if isinstance(result, Answer) else {}
+        return {"message": {"status": "success", "message": result.message or "", "data": result.data, **beside}}
 
     def describe_violation(self, violation: Any) -> str:
         """The message a Frappe method raising ValidationError would give for a refused argument."""
@@ -181,8 +188,11 @@ class QuickFlowEnvelope(Provider):
         """Frappe's error body ``{exc_type, _server_messages}`` with the status the spec gives it."""
         component, exc_type = _ERRORS[error.kind]
         texts = self._error_texts(error)
-        if error.kind is Kind.NO_ROUTE and "command" not in error.detail:
-            # A path under /api that names no method at all: 404, no message (frappe.api).
+        if error.detail.get("exc_type") == INVALID_TOKEN:
+            component, exc_type, texts = INVALID_TOKEN, INVALID_TOKEN, [error.message]
+        elif error.kind is Kind.NO_ROUTE and not error.detail.get("command"):
+            # A path under /api that names no method at all, /api/method included: 404, no message
+            # (docs/platforms.md, QuickFlow: unknown methods).
             component, exc_type, texts = "DoesNotExistError", "DoesNotExistError", []
         body: dict[str, Any] = {"exc_type": exc_type}
         if texts:

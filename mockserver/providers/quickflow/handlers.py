@@ -15,6 +15,8 @@ from ...timestamps import DATETIME_FORMAT, UTC
 from ..base import Ok, RateLimit
 from .envelope import (
     GUEST_MESSAGE,
+    INVALID_TOKEN,
+    TOKEN_NOT_BASE64,
     QuickFlowEnvelope,
     account_payload,
     campaign_payload,
@@ -26,7 +28,7 @@ from .envelope import (
     stamp,
     whole,
 )
-from .records import Account, Campaign, Contact, SendResult, Group
+from .records import Account, Answer, Campaign, Contact, SendResult, Group
 from .seed import SeedAccount, read_section
 
 __all__ = ["QuickFlowProvider"]
@@ -95,12 +97,17 @@ class QuickFlowProvider(QuickFlowEnvelope):
     # -- the request ----------------------------------------------------------
 
     def authenticate(self, credentials: dict[str, str], operation: Operation) -> str:
-        """The api_key of a ``token key:secret`` or ``Basic base64(key:secret)`` Authorization header."""
-        raw = next((value for value in credentials.values() if value and value.strip()), None)
-        if raw is None:
-            # No header: Frappe runs the request as Guest, and the methods are not open to guests.
+        """The api_key of the Authorization header, read as ``frappe.auth.validate_auth`` reads it.
+
+        The value is split on single spaces; only exactly two parts are checked as credentials (docs/platforms.md,
+        QuickFlow: token and Basic authorization). Anything else runs the request as Guest, and the methods
+        are not open to guests.
+        """
+        raw = next((value for value in credentials.values() if value), "")  # both schemes name the one header
+        parts = raw.split(" ")
+        if len(parts) != 2:
             raise ProviderError(Kind.AUTH_MISSING, GUEST_MESSAGE)
-        api_key, api_secret = _key_pair(raw)
+        api_key, api_secret = _key_pair(parts[0], parts[1])
         account = self._accounts.get(api_key)
         if account is None or not hmac.compare_digest(account.api_secret.encode(), api_secret.encode()):
             raise ProviderError(Kind.AUTH_INVALID, "Invalid API key or secret")
@@ -247,7 +254,9 @@ class QuickFlowProvider(QuickFlowEnvelope):
     def get_balance(self, account: str, args: dict[str, Any]) -> Ok:
         """The credit balance of one sender ID."""
         balance = self._balance_of(account, args["sender_id"])
-        return Ok(data={"sender_id": args["sender_id"], "balance": balance}, message="Balance retrieved")
+        # running_balance: what the platform sends beside data (docs/platforms.md, QuickFlow: running balance).
+        data = {"sender_id": args["sender_id"], "balance": balance}
+        return Answer(data=data, message="Balance retrieved", beside={"running_balance": balance})
 
     # -- contacts -------------------------------------------------------------
 
@@ -331,23 +340,27 @@ class QuickFlowProvider(QuickFlowEnvelope):
 # -- arguments ---------------------------------------------------------------
 
 
-def _key_pair(raw: str) -> tuple[str, str]:
-    """(api_key, api_secret) from ``token key:secret`` or ``Basic base64(key:secret)``, or AUTH_INVALID.
+def _key_pair(scheme: str, token: str) -> tuple[str, str]:
+    """(api_key, api_secret) of ``token key:secret`` or ``Basic base64(key:secret)``, or AUTH_INVALID.
 
-    The two forms Frappe accepts (docs/platforms.md, QuickFlow: token and Basic authorization).
+    As ``frappe.auth.validate_auth_via_api_keys`` reads them (docs/platforms.md, QuickFlow: token and Basic
+    authorization): the scheme in any case; a Basic token decoded by ``base64.b64decode`` as Frappe calls it
+    (characters outside the alphabet dropped), whose failure is 400 InvalidAuthorizationToken; then
+    ``split(":")`` unpacked into exactly two names. Everything else is an AuthenticationError.
     """
-    scheme, _, token = raw.strip().partition(" ")
-    token = token.strip()
     if scheme.lower() == "basic":
         try:
-            token = base64.b64decode(token, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            decoded = base64.b64decode(token)
+        except binascii.Error:
+            raise ProviderError(Kind.AUTH_INVALID, TOKEN_NOT_BASE64, detail={"exc_type": INVALID_TOKEN}) from None
+        try:
+            token = decoded.decode("utf-8")
+        except UnicodeDecodeError:  # frappe.safe_decode hands the bytes on, and bytes.split(":") fails
             raise _malformed() from None
     elif scheme.lower() != "token":
         raise _malformed()
-    # frappe.auth.validate_auth_via_api_keys unpacks ``token.split(":")`` into exactly two names.
     parts = token.split(":")
-    if len(parts) != 2 or not all(parts):
+    if len(parts) != 2:
         raise _malformed()
     return parts[0], parts[1]
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from typing import Any
+
 from ... import sms
 from ...state import Message
+from ..base import Ok
 
-__all__ = ["Account", "Campaign", "Contact", "SendResult", "Group"]
+__all__ = ["Account", "Answer", "Campaign", "Contact", "SendResult", "Group"]
+
+
+@dataclass
+class Answer(Ok):
+    """A handler's result with fields the platform sends beside ``status``, ``message`` and ``data``."""
+
+    beside: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
