@@ -1,12 +1,14 @@
 """The generic engine: handlers per operation, unmatched requests, overrides, faults, drift, other specs."""
 from __future__ import annotations
 
+import copy
 import inspect
 from pathlib import Path
 
 import pytest
 import requests
 import yaml
+from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +17,8 @@ from smsmock.app import create_app, get_mock
 from smsmock.engine import ContractDrift, Fault
 from smsmock.providers import provider_class
 from smsmock.providers.base import Provider
-from smsmock.spec import load_bundled
+from smsmock.seeds import default_seed
+from smsmock.spec import Spec, load_bundled
 
 QUICKCOM = "app_key=YOUR_KEY&app_secret=YOUR_SECRET"
 TINY_SPEC = """
@@ -300,3 +303,64 @@ def test_query_and_form_pairs_are_what_parse_qsl_gives(text: str) -> None:
     from smsmock.edge import _pairs
 
     assert _pairs(text) == parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+
+
+# -- verbs the route lacks, as each platform's router answers them (x-smsmock-routing) ---------------------
+
+
+def _app_with_routing(provider: str, routing: dict[str, object], responses: dict[str, object] | None = None) -> Flask:
+    """The bundled specs, one given more ``x-smsmock-routing`` (and component responses): what its spec declares."""
+    specs = []
+    for name, spec in load_bundled().items():
+        if name == provider:
+            document = copy.deepcopy(spec.document)
+            document["x-smsmock-routing"] = {**document.get("x-smsmock-routing", {}), **routing}
+            document["components"]["responses"].update(responses or {})
+            spec = Spec(document, spec.source)
+        specs.append(spec)
+    app = create_app(specs, seed=default_seed(), strict=True)
+    app.testing = True
+    return app
+
+
+def test_quickcom_options_on_a_known_route_is_200_with_allow_and_nothing_else() -> None:
+    """Laravel's getRouteForMethods answers OPTIONS with an empty 200 and ``Allow: GET,HEAD`` (no throttle, no key)."""
+    options = {"description": "Laravel's OPTIONS answer.", "headers": {"Allow": {"schema": {"type": "string"}}}}
+    app = _app_with_routing("quickcom", {"options": "#/components/responses/Options"}, {"Options": options})
+    answer = app.test_client().open("/api/v1/send-message", method="OPTIONS")
+    assert (answer.status_code, answer.get_data()) == (200, b"")
+    assert dict(answer.headers) == {"Allow": "GET,HEAD", "Content-Type": "text/html; charset=UTF-8", "Content-Length": "0"}
+    assert get_mock(app).journal.entries()[-1]["outcome"] == "unmatched"
+    # An unknown path is still a 404, OPTIONS or not.
+    assert app.test_client().open("/api/v1/nowhere", method="OPTIONS").status_code == 404
+
+
+def test_smsflow_a_verb_the_route_lacks_checks_the_key_first_and_counts() -> None:
+    """AltumCode verifies the key before its switch on the verb: no key 401, a good one 404 with its window, counted."""
+    app = _app_with_routing("smsflow", {"key_before_verb": True})
+    client = app.test_client()
+    missing = client.open("/api/contacts/1", method="PUT")
+    assert (missing.status_code, missing.get_json()) == (
+        401, {"errors": [{"title": "The request is missing the Bearer Authentication header.", "status": "401"}]})
+    assert "X-RateLimit-Limit" not in missing.headers
+    key = {"Authorization": "Bearer YOUR_API_KEY"}
+    wrong = client.open("/api/contacts/1", method="PUT", headers=key)
+    assert (wrong.status_code, wrong.get_json()) == (
+        404, {"errors": [{"title": "The resource you are looking for does not exist.", "status": 404}]})
+    assert (wrong.headers["X-RateLimit-Limit"], wrong.headers["X-RateLimit-Remaining"]) == ("60", "59")
+    listed = client.get("/api/contacts/", headers=key)
+    assert (listed.status_code, listed.headers["X-RateLimit-Remaining"]) == (200, "58")
+    # An unknown path is not the contacts controller: no key check, no count.
+    assert client.get("/api/nowhere").status_code == 404
+    assert client.get("/api/contacts/", headers=key).headers["X-RateLimit-Remaining"] == "57"
+
+
+def test_smsflow_a_wrong_verb_over_the_limit_is_429() -> None:
+    """The refused verb counts like any request: once the window is spent it is the 429."""
+    app = _app_with_routing("smsflow", {"key_before_verb": True})
+    get_mock(app).set_limit("smsflow", 1, 60)
+    key = {"Authorization": "Bearer YOUR_API_KEY"}
+    assert app.test_client().open("/api/contacts/1", method="PUT", headers=key).status_code == 404
+    over = app.test_client().open("/api/contacts/1", method="PUT", headers=key)
+    assert over.status_code == 429
+    assert over.headers["X-RateLimit-Limit"] == "1"
