@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import secrets
+import signal
+import socket
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
@@ -49,16 +54,46 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _banner(app, host: str, port: int) -> str:
-    """The lines `serve` prints: where each provider answers and the demo credentials."""
+def addresses(host: str) -> list[str]:
+    """The addresses a bind address is reached at: every interface's for 0.0.0.0 and ::, else itself."""
+    if host not in ("0.0.0.0", "::", ""):
+        return [host]
+    found: list[str] = []
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET6 if host == "::" else socket.AF_INET)
+        found = [str(info[4][0]) for info in infos]
+    except OSError:
+        pass
+    loopback = "::1" if host == "::" else "127.0.0.1"
+    return list(dict.fromkeys([*found, loopback]))
+
+
+def _url_host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
+def _banner(app: Any, host: str, port: int, login: str | None = None) -> str:
+    """The lines `serve` prints: where it listens (every address, and a warning beyond loopback), each provider, the credentials."""
+    from .admin_input import TOKEN_HEADER, is_loopback
     from .app import get_mock
 
     mock = get_mock(app)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    lines = [f"smsmock {__version__} listening on http://{shown}:{port}", ""]
+    shown = "localhost" if host == "127.0.0.1" else _url_host(addresses(host)[0])
+    lines = [f"smsmock {__version__} listening on http://{shown}:{port}"]
+    if not is_loopback(host):
+        reached = ", ".join(f"http://{_url_host(a)}:{port}" for a in addresses(host))
+        lines += [
+            f"  bound to {host or 'every interface'}: reachable at {reached}",
+            "  WARNING: other machines can reach this mock. The provider APIs are open, as the platforms' are;",
+            f"  the admin page and API need the admin token (header {TOKEN_HEADER}).",
+        ]
+    lines.append("")
     for name, provider in mock.providers.items():
         lines.append(f"  {name:<10} http://{shown}:{port}{provider.spec.base_path}")
-    lines += ["", f"  admin      http://{shown}:{port}/__smsmock/", "", "credentials (seed):"]
+    lines += ["", f"  admin      http://{shown}:{port}/__smsmock/"]
+    if login:
+        lines.append(f"  login      http://{shown}:{port}/__smsmock/#login={login}  (one-time link for a browser)")
+    lines += ["", "credentials (seed):"]
     for name, section in mock.seed.items():
         for account in (section or {}).get("accounts") or []:
             keys = {k: v for k, v in account.items() if k in ("api_key", "api_secret", "app_key", "app_secret")}
@@ -85,31 +120,83 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    import waitress
+class _Stop(Exception):
+    """SIGTERM: stop as Ctrl-C does."""
 
-    from .app import create_app, load_seed
+
+def _serve(args: argparse.Namespace) -> int:
+    from waitress.server import create_server
+
+    from .admin_input import Guard, is_loopback
+    from .app import create_app, get_mock, load_seed
+    from .extension import feed_for, set_guard
+    from .persist import StateError, load_state, save_state
     from .spec import SpecError, load_bundled, load_spec
     from .state import Clock
 
+    state = Path(args.state) if args.state else None
     try:
         seed = load_seed(args.seed) if args.seed else None
         specs = [*load_bundled().values(), *(load_spec(p) for p in args.spec)]
         app = create_app(specs, seed=seed, clock=Clock(None))
+        if state is not None and load_state(get_mock(app), state):
+            feed_for(app).changed(reset=True)
+            print(f"smsmock: state read from {state}", flush=True)
+    except StateError as exc:
+        print(f"smsmock serve: {state} is refused and left as it is: {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError, SpecError) as exc:
         print(f"smsmock serve: {exc}", file=sys.stderr)
         return 2
-    print(_banner(app, args.host, args.port), flush=True)
-    settle_garbage_collector()
+    token = args.admin_token or (None if is_loopback(args.host) else secrets.token_urlsafe(24))
+    guard = Guard.for_server(args.host, [*args.allowed_host, *addresses(args.host)], token)
+    set_guard(app, guard)
     try:
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="smsmock", _quiet=True)
-    except KeyboardInterrupt:
-        pass
+        server = create_server(app, host=args.host, port=args.port, threads=args.threads, ident="smsmock")
     except OSError as exc:
         print(f"smsmock serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    port = int(server.effective_port)  # type: ignore[union-attr]
+    print(_banner(app, args.host, port, guard.login_code() if token else None), flush=True)
+    if token and not args.admin_token:
+        print(f"admin token for scripts (header X-Smsmock-Token): {token}", flush=True)
+    settle_garbage_collector()
+    stopping = threading.Event()
+    if state is not None:
+        threading.Thread(target=_keep, args=(app, state, args.state_interval, stopping), daemon=True).start()
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise _Stop
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.run()
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        stopping.set()
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]  # requests under way finish
+    if state is not None:
+        save_state(get_mock(app), state)
+        print(f"smsmock: state written to {state}", flush=True)
     print("smsmock stopped.", flush=True)
     return 0
+
+
+def _keep(app: Any, path: Path, interval: float, stopping: threading.Event) -> None:
+    """Write the state file every ``interval`` seconds while anything changed (a crash loses at most that much)."""
+    from .extension import feed_for, get_mock
+    from .persist import save_state
+
+    feed, written = feed_for(app), -1
+    while not stopping.wait(interval):
+        if feed.version != written:
+            written = feed.version
+            try:
+                save_state(get_mock(app), path)
+            except OSError as exc:
+                print(f"smsmock: cannot write {path}: {exc}", file=sys.stderr, flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,6 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", metavar="FILE", help="a seed YAML file replacing the default seed")
     serve.add_argument("--spec", action="append", default=[], metavar="FILE", help="also serve this OpenAPI file, answering from its examples (repeatable)")
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument(
+        "--allowed-host", action="append", default=[], metavar="NAME",
+        help="also answer the admin page and API under this Host name (repeatable; loopback names always)",
+    )
+    serve.add_argument(
+        "--admin-token", metavar="TOKEN",
+        help="require this token (header X-Smsmock-Token) of every admin API request; a random one is made "
+        "when --host is beyond loopback",
+    )
+    serve.add_argument(
+        "--state", metavar="FILE",
+        help="keep the whole state (accounts, records, outbox, journal, clock) in FILE: read at start, written "
+        "on stop and every --state-interval seconds",
+    )
+    serve.add_argument("--state-interval", type=float, default=30.0, metavar="SECONDS", help="how often --state is written (default 30)")
     serve.set_defaults(handler=_serve)
     return parser
 

@@ -7,6 +7,11 @@
   const NAMES = { quickflow: "QuickFlow", quickcom: "QuickCom", smsflow: "SMSFlow" };
   const PENDING = new Set(["queued", "scheduled", "sent"]);
   const LIMIT = 500; // messages and journal entries kept on the page
+  const PAGE = 100; // journal entries fetched at a time: the page never asks for the whole journal
+  const TOKEN = "smsmock-admin-token"; // sessionStorage key of the admin token (servers beyond loopback)
+  // Bidirectional controls (embeddings, overrides, isolates, marks): shown as visible codes in the raw
+  // views, so that a text cannot reorder what follows it.
+  const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
   const QUIET_WAIT = 20; // seconds a long poll waits when nothing can change by itself
   const BUSY_WAIT = 1; // ... when messages are on their way under a running clock
 
@@ -47,9 +52,17 @@
     return el;
   }
 
+  /** A text as a node of its own direction: isolated, so that its bidi controls end with it (<bdi>). */
+  const iso = (text) => h("bdi", {}, text);
+  const visibleBidi = (text) => String(text).replace(BIDI, (c) => `<U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}>`);
+
   async function api(path, options = {}) {
+    const headers = { Accept: "application/json", ...(options.headers || {}) };
+    const token = sessionStorage.getItem(TOKEN);
+    if (token) headers["X-Smsmock-Token"] = token;
+    if (options.method === "POST" && !headers["Content-Type"]) headers["Content-Type"] = "application/json";
     const response = await fetch(endpoint(path), {
-      cache: "no-store", ...options, headers: { Accept: "application/json", ...(options.headers || {}) },
+      cache: "no-store", ...options, headers, body: options.body ?? (options.method === "POST" ? "{}" : undefined),
     });
     const body = await response.json().catch(() => null);
     if (!response.ok) {
@@ -117,7 +130,7 @@
     state.total = body.total;
     state.loaded = true;
     renderMessages(new Set(arrived.map((m) => m.id)));
-    if (announceNew && arrived.length) announce(`${plural(arrived.length, "new message")}: ${arrived[0].text.slice(0, 80)}`);
+    if (announceNew && arrived.length) announce(`${plural(arrived.length, "new message")}: ${visibleBidi(arrived[0].text.slice(0, 80))}`);
   }
 
   function messageRow(m) {
@@ -125,9 +138,9 @@
     const row = h("tr", { "data-id": m.id },
       h("td", { class: "c-time time" }, clockTime(m.created_at), h("small", {}, day(m.created_at))),
       h("td", { class: "c-provider" }, provider(m.provider)),
-      h("td", { class: "c-sender mono" }, m.sender || "—", h("span", { class: "route-mobile" }, " → ", phone(m.recipient))),
-      h("td", { class: "c-recipient recipient" }, phone(m.recipient)),
-      h("td", { class: "c-text text-cell" }, h("a", { class: "text-link", href: open }, m.text || "(empty)")),
+      h("td", { class: "c-sender mono" }, iso(m.sender || "—"), h("span", { class: "route-mobile" }, " → ", iso(phone(m.recipient)))),
+      h("td", { class: "c-recipient recipient" }, iso(phone(m.recipient))),
+      h("td", { class: "c-text text-cell" }, h("a", { class: "text-link", href: open }, iso(m.text || "(empty)"))),
       h("td", { class: "c-encoding" },
         h("span", { class: m.encoding === "UCS-2" ? "chip chip-ucs2" : "chip" }, m.encoding),
         h("span", { class: "meta-mobile" }, ` · ${plural(m.segments, "segment")} · ${plural(m.credits, "credit")}`)),
@@ -207,7 +220,7 @@
   }
 
   function reason(kind, label, text) {
-    return h("li", { class: `reason-${kind}` }, h("span", { class: "reason-label" }, label), " ", text);
+    return h("li", { class: `reason-${kind}` }, h("span", { class: "reason-label" }, label), " ", iso(visibleBidi(text)));
   }
 
   /** Why a request stands out: violations, the refusal, the nearest operations, an injected fault. */
@@ -267,8 +280,8 @@
 
   function exchange(entry) {
     return h("div", { class: "exchange" },
-      h("div", {}, h("h4", { class: "raw-title" }, "Request"), h("pre", { class: "raw" }, rawRequest(entry))),
-      h("div", {}, h("h4", { class: "raw-title" }, "Answer"), h("pre", { class: "raw" }, rawAnswer(entry))));
+      h("div", {}, h("h4", { class: "raw-title" }, "Request"), h("pre", { class: "raw" }, visibleBidi(rawRequest(entry)))),
+      h("div", {}, h("h4", { class: "raw-title" }, "Answer"), h("pre", { class: "raw" }, visibleBidi(rawAnswer(entry)))));
   }
 
   function journalItem(entry) {
@@ -285,7 +298,7 @@
       h("div", { class: "entry-head" },
         h("span", { class: "entry-seq" }, `#${entry.seq}`),
         h("span", { class: "time" }, clockTime(entry.time)),
-        h("span", { class: "entry-request mono" }, `${entry.method} ${entry.path}`),
+        h("span", { class: "entry-request mono" }, iso(visibleBidi(`${entry.method} ${entry.path}`))),
         h("span", { class: status >= 400 ? "entry-status error" : "entry-status" }, `→ ${status}`),
         where ? h("span", { class: "entry-op" }, where) : null,
         outcomeBadge(entry)),
@@ -293,22 +306,31 @@
       details);
   }
 
+  /** The journal since the last entry shown, a page at a time; at first only the newest LIMIT entries. */
   async function loadJournal() {
-    const body = await api(`journal?since=${state.lastSeq}`);
+    let body = await api(`journal?since=${state.lastSeq}&limit=${PAGE}`);
     if (body.total < state.lastSeq) { // reset behind our back: start over
       state.journal = [];
       state.lastSeq = 0;
       els.journal.replaceChildren();
       return loadJournal();
     }
-    for (const entry of body.entries) {
-      state.journal.push(entry);
-      state.lastSeq = Math.max(state.lastSeq, entry.seq);
-      els.journal.prepend(journalItem(entry));
+    if (state.lastSeq === 0 && body.total > LIMIT && body.entries.length && body.entries[0].seq <= body.total - LIMIT) {
+      state.lastSeq = body.total - LIMIT; // older entries would be dropped at once: skip them
+      body = await api(`journal?since=${state.lastSeq}&limit=${PAGE}`);
     }
-    while (state.journal.length > LIMIT) {
-      const old = state.journal.shift();
-      els.journal.querySelector(`[data-seq="${old.seq}"]`)?.remove();
+    for (;;) {
+      for (const entry of body.entries) {
+        state.journal.push(entry);
+        state.lastSeq = Math.max(state.lastSeq, entry.seq);
+        els.journal.prepend(journalItem(entry));
+      }
+      while (state.journal.length > LIMIT) {
+        const old = state.journal.shift();
+        els.journal.querySelector(`[data-seq="${old.seq}"]`)?.remove();
+      }
+      if (body.next === null || body.next === undefined || !body.entries.length) break;
+      body = await api(`journal?since=${state.lastSeq}&limit=${PAGE}`);
     }
     renderJournalCounts(body.total);
   }
@@ -351,13 +373,13 @@
   }
 
   function renderDetail(m, entry) {
-    els.detailTitle.textContent = `${providerName(m.provider)} message to ${phone(m.recipient)}`;
+    els.detailTitle.replaceChildren(`${providerName(m.provider)} message to `, iso(phone(m.recipient)));
     const chars = [...(m.text || "")].length;
     const facts = h("dl", { class: "facts" },
       fact("Status", badge(m.status)),
       fact("Provider", provider(m.provider)),
-      fact("Sender ID", h("span", { class: "mono" }, m.sender || "—")),
-      fact("Recipient", phone(m.recipient)),
+      fact("Sender ID", h("span", { class: "mono" }, iso(m.sender || "—"))),
+      fact("Recipient", iso(phone(m.recipient))),
       fact("Created", stamp(m.created_at)),
       m.scheduled ? fact("Scheduled for", stamp(m.send_at)) : null,
       fact("Sent", m.sent_at ? stamp(m.sent_at) : "Not yet"),
@@ -371,7 +393,7 @@
     );
     const sections = [
       h("div", { class: "bubble-wrap" },
-        h("p", { class: "bubble" }, m.text),
+        h("p", { class: "bubble" }, iso(m.text)),
         h("span", { class: "bubble-meta" }, `${plural(chars, "character")} · ${m.encoding} · ${plural(m.segments, "segment")}`)),
       h("section", { "aria-labelledby": "facts-title" }, h("h3", { id: "facts-title" }, "Details"), facts),
     ];
@@ -461,7 +483,7 @@
   els.confirm.addEventListener("close", async () => {
     if (els.confirm.returnValue !== "reset") return;
     try {
-      await api("reset", { method: "POST" });
+      await api("reset", { method: "POST", body: "{}" });
       await startOver();
       announce("The mock is back to its seed: no messages, an empty journal.");
     } catch (error) { announce(`Reset failed: ${error.message}`); }
@@ -542,7 +564,19 @@
     }
   }
 
+  /** A one-time login link (#login=CODE, printed by `smsmock serve` beyond loopback): the code buys the token. */
+  async function login() {
+    const found = /^#login=([\w-]+)$/.exec(location.hash);
+    if (!found) return;
+    history.replaceState(null, "", location.pathname + location.search); // the code is spent: out of the address
+    try {
+      const body = await api("login", { method: "POST", body: JSON.stringify({ code: found[1] }) });
+      sessionStorage.setItem(TOKEN, body.token);
+    } catch (error) { showDown(error); }
+  }
+
   async function start() {
+    await login();
     try {
       const index = await api("");
       for (const name of Object.keys(index.providers || {})) {
