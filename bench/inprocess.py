@@ -40,7 +40,7 @@ def per_call(calls: int) -> tuple[float, float]:
     from smsmock.app import create_app, default_seed
     from smsmock.spec import load_bundled
     from smsmock.pytest_plugin.handle import SmsMock
-    from smsmock.pytest_plugin.inprocess import InProcess
+    from smsmock.pytest_plugin.intercept import Interception, Sites
 
     base_urls = {name: spec.base_url for name, spec in load_bundled().items()}
     url = base_urls["quickflow"] + "/quickflow.sms.balance"
@@ -51,7 +51,7 @@ def per_call(calls: int) -> tuple[float, float]:
     session = requests.Session()
 
     def through_smsmock(calls: int) -> float:
-        interceptor = InProcess(app, list(base_urls.values())).start()
+        interceptor = Interception(app, Sites.documented(handle.mock)).start()
         handle.begin(default_seed())
         try:
             began = time.perf_counter()

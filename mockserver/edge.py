@@ -20,7 +20,11 @@ from .extension import get_mock
 from .validation import FORM_TYPES, Incoming
 from .wire import dumps
 
-__all__ = ["METHODS", "http_error", "serve"]
+__all__ = ["FAULTS", "METHODS", "http_error", "serve"]
+
+# The WSGI environ key where an in-process interceptor asks for a fault's latency and drop instead of
+# having them played out here: it waits up to its client's timeout and raises its client's own errors.
+FAULTS = "smsmock.faults"
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
@@ -32,7 +36,12 @@ def serve(path: str) -> Response:
     mock = get_mock()
     incoming, too_large = _incoming(mock.max_body)
     outcome = mock.dispatch(incoming, too_large)
-    if outcome.latency:
+    faults = request.environ.get(FAULTS)
+    if faults is not None:  # an in-process interceptor waits or drops as its own client would see it
+        faults["latency"], faults["drop"] = outcome.latency, outcome.drop
+        if outcome.drop:
+            return Response(b"", status=200)
+    elif outcome.latency:
         time.sleep(outcome.latency)
     reply = outcome.reply
     if outcome.drop:

@@ -299,6 +299,12 @@ class Mock:
         latency, drop = (fault.latency, fault.drop) if fault is not None else (0.0, False)
         if fault is not None:
             entry.fault = fault.to_json()
+            if drop:
+                entry.dropped = fault.drop_when
+            if drop and fault.drop_when == "before":  # lost on the way in: nothing is processed or changed
+                entry.outcome = "fault"
+                code, body, _ = spec.example(op, None, None)  # what the journal shows; the client gets nothing
+                return Outcome(Reply(code, body, self._common(provider)), latency, drop)
         try:
             try:
                 override = overrides.decide(spec, op, fault, incoming.header("prefer"))

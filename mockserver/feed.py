@@ -5,10 +5,11 @@ so that ``GET /__smsmock/api/outbox/wait`` and ``smsmock.wait_for_message`` cann
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from .engine import Mock
 from .journal import JournalEntry
@@ -17,6 +18,7 @@ from .state import Message
 __all__ = ["CODE", "Feed", "NoCode", "NoMessage"]
 
 CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")  # a one-time code: 4 to 8 digits standing alone
+POLL = 0.05  # seconds between looks at what is pending, for waits that can end early
 
 
 class NoMessage(LookupError):
@@ -105,21 +107,63 @@ class Feed:
         text: str | None = None,
         timeout: float = 0.0,
         since: int | None = None,
+        pending: Callable[[], bool] | None = None,
     ) -> dict[str, Any]:
-        """The newest matching message as JSON, waiting up to ``timeout`` seconds for one; NoMessage if none."""
+        """The newest matching message as JSON, waiting up to ``timeout`` seconds for one; NoMessage if none.
+
+        ``pending`` says whether anything could still send one (in-process: a request in flight, a thread
+        the test started); when it says no, the wait fails at once instead of sitting out its timeout.
+        """
         deadline = time.monotonic() + timeout
         while True:
             with self._changed:
                 seen = self.version
             # The search takes the state lock, never while holding the condition: dispatch holds the
             # state lock when it notifies, so taking them in the other order here could deadlock.
-            found = self.search(provider, recipient, text, since)
-            if found:
-                return self.messages(found[:1])[0]
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise NoMessage(self._miss(provider, recipient, text, timeout))
-            self.wait_for_change(seen, remaining)
+            message, remaining = self._look(provider, recipient, text, since, timeout, deadline, pending)
+            if message is not None:
+                return message
+            # With ``pending``, look again now and then: what was pending may end without sending.
+            self.wait_for_change(seen, remaining if pending is None else min(remaining, POLL))
+
+    async def wait_async(
+        self,
+        provider: str | None = None,
+        recipient: str | None = None,
+        text: str | None = None,
+        timeout: float = 0.0,
+        since: int | None = None,
+        pending: Callable[[], bool] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`wait` for async code: polls the version between ``asyncio.sleep``s, never blocking the loop."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.version
+            message, _ = self._look(provider, recipient, text, since, timeout, deadline, pending)
+            if message is not None:
+                return message
+            while self.version == seen and time.monotonic() < deadline and (pending is None or pending()):
+                await asyncio.sleep(min(POLL / 5, max(deadline - time.monotonic(), 0)))
+
+    def _look(
+        self,
+        provider: str | None,
+        recipient: str | None,
+        text: str | None,
+        since: int | None,
+        timeout: float,
+        deadline: float,
+        pending: Callable[[], bool] | None,
+    ) -> tuple[dict[str, Any] | None, float]:
+        """The newest matching message (or None) and the time left; NoMessage when the wait is over."""
+        found = self.search(provider, recipient, text, since)
+        if found:
+            return self.messages(found[:1])[0], 0.0
+        remaining = deadline - time.monotonic()
+        idle = pending is not None and not pending()
+        if remaining <= 0 or idle:
+            raise NoMessage(self._miss(provider, recipient, text, timeout, idle))
+        return None, remaining
 
     def latest_code(
         self,
@@ -128,19 +172,41 @@ class Feed:
         timeout: float = 0.0,
         pattern: re.Pattern[str] | str = CODE,
         since: int | None = None,
+        pending: Callable[[], bool] | None = None,
     ) -> tuple[str, dict[str, Any]]:
         """The one-time code in the newest message to a number, and that message; NoMessage or NoCode."""
-        message = self.wait(provider, recipient, None, timeout, since)
-        found = re.search(pattern, message["text"])
-        if found is None:
-            raise NoCode(f"no code in the latest message to {recipient}: {message['text']!r}")
-        return (found.group(1) if found.groups() else found.group(0)), message
+        return _code(self.wait(provider, recipient, None, timeout, since, pending), recipient, pattern)
 
-    def _miss(self, provider: str | None, recipient: str | None, text: str | None, timeout: float) -> str:
+    async def latest_code_async(
+        self,
+        recipient: str,
+        provider: str | None = None,
+        timeout: float = 0.0,
+        pattern: re.Pattern[str] | str = CODE,
+        since: int | None = None,
+        pending: Callable[[], bool] | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        """:meth:`latest_code` for async code, never blocking the loop."""
+        return _code(await self.wait_async(provider, recipient, None, timeout, since, pending), recipient, pattern)
+
+    def _miss(self, provider: str | None, recipient: str | None, text: str | None, timeout: float, idle: bool = False) -> str:
         """Why a wait found nothing: the filters and the last messages sent."""
         last = self.search()[:5][::-1]
         sent = [f"{m.provider} to {m.recipient}: {m.text!r}" for m in last]
+        when = (
+            "and nothing in flight could send one (in-process, messages come only from the test's own requests)"
+            if idle
+            else f"within {timeout:g} s"
+        )
         return (
             f"no message{' to ' + recipient if recipient else ''}{' containing ' + repr(text) if text else ''}"
-            f"{' from ' + provider if provider else ''} within {timeout:g} s; last sent: {', '.join(sent) or 'nothing'}"
+            f"{' from ' + provider if provider else ''} {when}; last sent: {', '.join(sent) or 'nothing'}"
         )
+
+
+def _code(message: dict[str, Any], recipient: str, pattern: re.Pattern[str] | str) -> tuple[str, dict[str, Any]]:
+    """The code in a message (``pattern``'s first group, or its match), and the message; NoCode if none."""
+    found = re.search(pattern, message["text"])
+    if found is None:
+        raise NoCode(f"no code in the latest message to {recipient}: {message['text']!r}")
+    return (found.group(1) if found.groups() else found.group(0)), message

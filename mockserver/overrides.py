@@ -7,7 +7,9 @@ from typing import Any
 
 from .spec import Operation, Spec
 
-__all__ = ["Fault", "Override", "decide", "parse_prefer"]
+__all__ = ["DROP_WHEN", "Fault", "Override", "decide", "parse_prefer"]
+
+DROP_WHEN = ("after", "before")  # the two kinds of dropped connection (``Fault.drop_when``)
 
 
 @dataclass
@@ -23,6 +25,13 @@ class Fault:
     drop: bool = False
     body: Any = None  # with ``status``: answer exactly this body (a generated, spec-valid answer)
     headers: dict[str, str] | None = None
+    # Which dropped connection: "after" the mock processed the request (state changed, the answer is lost)
+    # or "before" (nothing changed). A client sees the same broken connection either way.
+    drop_when: str = "after"
+
+    def __post_init__(self) -> None:
+        if self.drop_when not in DROP_WHEN:
+            raise ValueError(f"drop_when must be one of {', '.join(DROP_WHEN)}, not {self.drop_when!r}")
 
     def matches(self, provider: str, operation: str) -> bool:
         """Whether this fault applies to a request for that provider and operation."""

@@ -1,7 +1,9 @@
 """What a test holds: the mock of every provider, its outbox, journal, faults, clock and contract."""
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -12,7 +14,7 @@ from smsmock.engine import Mock
 from smsmock.extension import feed_for, get_mock
 from smsmock.feed import CODE, NoCode, NoMessage
 from smsmock.journal import JournalEntry
-from smsmock.overrides import Fault
+from smsmock.overrides import Fault, answer_problems
 from smsmock.spec import Spec
 
 from .contract import ContractViolation, explain, violations_of
@@ -20,6 +22,8 @@ from .operations import QuickComOperation, QuickFlowOperation, SMSFlowOperation
 
 if TYPE_CHECKING:
     import httpx
+
+    from .intercept import Interception
 
 __all__ = ["ProviderHandle", "SentMessage", "SmsMock"]
 
@@ -64,6 +68,21 @@ class ProviderHandle(Generic[Operation]):
         self.base_url = base_url
 
     @property
+    def base_urls(self) -> list[str]:
+        """Every base URL answered for this provider: the documented one and those configured (in-process)."""
+        interception = self._owner.interception
+        if interception is None or interception.core is None:
+            return [self.base_url]
+        return list(interception.sites.urls.get(self.name, [self.base_url]))
+
+    def add_base_url(self, url: str) -> str:
+        """Answer this base URL in-process too from now on (the path must be the documented base path)."""
+        interception = self._owner.interception
+        if interception is None or interception.core is None:
+            raise RuntimeError("smsmock_server serves at its own base_url: add_base_url is for the smsmock fixture")
+        return interception.sites.add(self.name, url)
+
+    @property
     def _mock(self) -> Mock:
         return self._owner.mock
 
@@ -98,28 +117,47 @@ class ProviderHandle(Generic[Operation]):
         self._mock.load({self.name: section})
 
     def fail(self, operation: Operation, status: int | None = None, example: str | None = None, times: int | None = 1) -> None:
-        """Answer the next ``times`` calls of an operation with a documented status (and named example)."""
+        """Answer the next ``times`` calls of an operation with a documented status (and named example).
+
+        The answer is the spec's example, its clock fields at the mock's time, with the headers the provider
+        sends for that status in the mock's state (rate-limit windows) and every header the spec requires.
+        """
         self._mock.add_fault(Fault(self.name, operation, status, example, times))
 
     def answer_with(
-        self, operation: Operation, status: int, body: Any = None, headers: dict[str, str] | None = None, times: int | None = 1
+        self,
+        operation: Operation,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        times: int | None = 1,
+        *,
+        strict: bool = True,
     ) -> None:
         """Answer the next calls of an operation with exactly this status, body and headers.
 
-        Meant for answers generated from the spec (``smsmock.strategies.answers``): the mock still
-        checks them against the spec and records any mismatch in the journal.
+        Meant for answers generated from the spec (``smsmock.strategies.answers``). An answer the provider
+        never sends is refused with ValueError naming what is wrong: an undocumented status, a body outside
+        the status's schema, a header the status does not declare or a value its schema refuses. With
+        ``strict=False`` it is sent all the same and recorded as a contract violation of the test's own
+        making. Required headers left out are added from the mock's state, as for any fault.
         """
-        if str(status) not in self.spec.by_id[operation].responses:
-            raise ValueError(f"{operation} documents no {status} response")
+        op = self.spec.by_id.get(operation)
+        if op is None:
+            raise ValueError(f"{self.name} has no operation {operation!r}")
+        problems = answer_problems(self.spec, op, status, body, headers or {})
+        if problems and strict:
+            raise ValueError(f"{self.name} {operation} never answers so: " + "; ".join(problems))
         self._mock.add_fault(Fault(self.name, operation, status, times=times, body=body, headers=headers or {}))
 
     def delay(self, operation: Operation, seconds: float, times: int | None = 1) -> None:
         """Answer the next calls of an operation after a delay."""
         self._mock.add_fault(Fault(self.name, operation, times=times, latency=seconds))
 
-    def drop(self, operation: Operation, times: int | None = 1) -> None:
-        """Drop the connection on the next calls of an operation."""
-        self._mock.add_fault(Fault(self.name, operation, times=times, drop=True))
+    def drop(self, operation: Operation, times: int | None = 1, when: str = "after") -> None:
+        """Drop the connection on the next calls of an operation: ``after`` it was processed (state changed,
+        the answer lost) or ``before`` (nothing changed). The client sees a broken connection either way."""
+        self._mock.add_fault(Fault(self.name, operation, times=times, drop=True, drop_when=when))
 
     def rate_limit(self, limit: int | None, window: int | None = None) -> None:
         """Allow ``limit`` requests per ``window`` seconds per account (None: no limit)."""
@@ -134,6 +172,14 @@ class ProviderHandle(Generic[Operation]):
         """The one-time code (4-8 digits, or ``pattern``'s first group) in the newest message to a number."""
         return self._owner.latest_code(to, timeout=timeout, pattern=pattern, provider=self.name)
 
+    async def wait_for_message_async(self, to: str | None = None, text: str | None = None, timeout: float = 5.0) -> SentMessage:
+        """:meth:`wait_for_message` for async tests: awaits without blocking the event loop."""
+        return await self._owner.wait_for_message_async(to=to, text=text, timeout=timeout, provider=self.name)
+
+    async def latest_code_async(self, to: str, timeout: float = 5.0, pattern: re.Pattern[str] | str = CODE) -> str:
+        """:meth:`latest_code` for async tests: awaits without blocking the event loop."""
+        return await self._owner.latest_code_async(to, timeout=timeout, pattern=pattern, provider=self.name)
+
 
 class SmsMock:
     """The handle both fixtures give a test: per-provider handles plus the shared clock and contract."""
@@ -146,6 +192,8 @@ class SmsMock:
         self.providers: dict[str, ProviderHandle[str]] = {name: ProviderHandle(self, name, url) for name, url in base_urls.items()}
         self._violations: list[ContractViolation] = []
         self._start = self.mock.journal.total
+        self.interception: Interception | None = None  # the fixture's interceptors and network guard
+        self._threads: set[int | None] = set()  # threads alive at the start (a wait does not count on them)
 
     @property
     def quickflow(self) -> ProviderHandle[QuickFlowOperation]:
@@ -180,6 +228,7 @@ class SmsMock:
         self.mock.reset(seed)
         self._start = self.mock.journal.total
         self.mock.listeners.append(self._listen)
+        self._threads = {t.ident for t in threading.enumerate()}
         return self
 
     def end(self) -> list[ContractViolation]:
@@ -190,6 +239,36 @@ class SmsMock:
 
     def _listen(self, entry: JournalEntry) -> None:
         self._violations.extend(violations_of(entry))
+
+    def failure(self) -> str | None:
+        """Why the test fails, if it does: requests refused by the network guard, then contract violations."""
+        parts = []
+        if self.refused:
+            parts.append("smsmock refused {} request(s) to a provider's host that nothing answered:\n  {}".format(
+                len(self.refused), "\n  ".join(self.refused)))
+        if self.strict and self._violations:
+            parts.append(explain(self._violations))
+        return "\n".join(parts) or None
+
+    @property
+    def refused(self) -> list[str]:
+        """Every attempt the network guard refused during the test (the URL, or host:port for unpatched clients)."""
+        return list(self.interception.guard.attempts) if self.interception is not None else []
+
+    def _pending(self, in_loop: bool = False) -> bool:
+        """Whether a message could still arrive: always on a live server; in-process, a request in flight,
+        a thread the test started, or (awaiting) another task of the event loop."""
+        interception = self.interception
+        if interception is None or interception.core is None:
+            return True
+        if interception.in_flight:
+            return True
+        if any(t.ident not in self._threads and t.is_alive() for t in threading.enumerate()):
+            return True
+        if in_loop:
+            current = asyncio.current_task()
+            return any(not task.done() for task in asyncio.all_tasks() if task is not current)
+        return False
 
     # -- inspection -------------------------------------------------------------
 
@@ -238,16 +317,36 @@ class SmsMock:
         """The newest message matching the filters; waits up to ``timeout`` seconds (for other threads)."""
         # The same path as GET /__smsmock/api/outbox/wait: recipient in any form of the number.
         try:
-            return SentMessage.from_json(feed_for(self.app).wait(provider, to, text, timeout))
+            return SentMessage.from_json(feed_for(self.app).wait(provider, to, text, timeout, pending=self._pending))
         except NoMessage as miss:
             raise AssertionError(str(miss)) from None
+
+    async def wait_for_message_async(
+        self, to: str | None = None, text: str | None = None, timeout: float = 5.0, provider: str | None = None
+    ) -> SentMessage:
+        """:meth:`wait_for_message` for async tests: awaits (other tasks run meanwhile) and never blocks the loop."""
+        try:
+            found = await feed_for(self.app).wait_async(provider, to, text, timeout, pending=lambda: self._pending(True))
+        except NoMessage as miss:
+            raise AssertionError(str(miss)) from None
+        return SentMessage.from_json(found)
 
     def latest_code(
         self, to: str, timeout: float = 5.0, pattern: re.Pattern[str] | str = CODE, provider: str | None = None
     ) -> str:
         """The one-time code in the newest message to a number (as GET /__smsmock/api/code finds it)."""
         try:
-            return feed_for(self.app).latest_code(to, provider, timeout, pattern)[0]
+            return feed_for(self.app).latest_code(to, provider, timeout, pattern, pending=self._pending)[0]
+        except (NoMessage, NoCode) as missing:
+            raise AssertionError(str(missing)) from None
+
+    async def latest_code_async(
+        self, to: str, timeout: float = 5.0, pattern: re.Pattern[str] | str = CODE, provider: str | None = None
+    ) -> str:
+        """:meth:`latest_code` for async tests: awaits (other tasks run meanwhile) and never blocks the loop."""
+        feed = feed_for(self.app)
+        try:
+            return (await feed.latest_code_async(to, provider, timeout, pattern, pending=lambda: self._pending(True)))[0]
         except (NoMessage, NoCode) as missing:
             raise AssertionError(str(missing)) from None
 

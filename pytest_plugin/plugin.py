@@ -1,4 +1,4 @@
-"""The pytest fixtures: ``smsmock`` (in-process, through responses) and ``smsmock_server`` (a live server).
+"""The pytest fixtures: ``smsmock`` (in-process: requests, httpx and aiohttp) and ``smsmock_server`` (a live server).
 
 Import cost: pytest imports this module in every run of every project where smsmock is installed, so at
 import time it takes only pytest and the standard library. Flask, the specs, responses, waitress and
@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 __all__ = ["smsmock", "smsmock_server"]
 
-MARKER = "smsmock(seed=None, strict=True, rate_limits=None): configure the smsmock fixtures for this test"
+MARKER = (
+    "smsmock(seed=None, strict=True, rate_limits=None, base_urls=None, block_network=False): "
+    "configure the smsmock fixtures for this test"
+)
+OPTIONS = {"seed", "strict", "rate_limits", "base_urls", "block_network"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,7 +37,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="do not fail tests whose requests break a provider's contract",
     )
+    group.addoption(
+        "--smsmock-base-url",
+        action="append",
+        default=[],
+        metavar="PROVIDER=URL",
+        help="also answer this base URL in-process (repeatable; e.g. quickflow=https://sms.example.co.ke/api/method)",
+    )
+    group.addoption(
+        "--smsmock-block-network",
+        action="store_true",
+        default=None,
+        help="refuse every non-loopback connection while an smsmock fixture is active",
+    )
     parser.addini("smsmock_seed", "seed YAML for the smsmock fixtures", default="")
+    parser.addini("smsmock_base_urls", "more base URLs answered in-process, as provider=URL lines", type="linelist", default=[])
+    parser.addini("smsmock_block_network", "refuse every non-loopback connection during smsmock tests", type="bool", default=False)
     parser.addini("smsmock_strict", "fail tests whose requests break a provider's contract", type="bool", default=True)
     parser.addini(
         "smsmock_rate_limits",
@@ -64,14 +83,24 @@ def _rate_limits(lines: list[str]) -> dict[str, RateLimit]:
     return limits
 
 
+def _base_urls(lines: list[str], where: str) -> dict[str, list[str]]:
+    urls: dict[str, list[str]] = {}
+    for line in lines:
+        name, _, url = line.partition("=")
+        if not url.strip():
+            raise pytest.UsageError(f"{where}: {line!r} is not provider=URL")
+        urls.setdefault(name.strip(), []).append(url.strip())
+    return urls
+
+
 class _Settings:
-    """Seed, strictness and rate limits for one test: marker over command line over ini."""
+    """Seed, strictness, rate limits, base URLs and the network rule for one test: marker over command line over ini."""
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         config = request.config
         marker = request.node.get_closest_marker("smsmock")
         options = dict(marker.kwargs) if marker else {}
-        unknown = set(options) - {"seed", "strict", "rate_limits"}
+        unknown = set(options) - OPTIONS
         if unknown:
             raise pytest.UsageError(f"@pytest.mark.smsmock: unknown options {sorted(unknown)}")
         no_strict = config.getoption("smsmock_no_strict")
@@ -91,6 +120,14 @@ class _Settings:
         for name, rule in (options.get("rate_limits") or {}).items():
             limit, window = rule if isinstance(rule, tuple) else (rule, 60)
             self.rate_limits[name] = RateLimit(limit, window)
+        # Base URLs add up: the ini's, the command line's and the marker's are all answered.
+        self.base_urls = _base_urls(config.getini("smsmock_base_urls"), "smsmock_base_urls")
+        for name, urls in _base_urls(config.getoption("smsmock_base_url"), "--smsmock-base-url").items():
+            self.base_urls.setdefault(name, []).extend(urls)
+        for name, urls in (options.get("base_urls") or {}).items():
+            self.base_urls.setdefault(name, []).extend([urls] if isinstance(urls, str) else urls)
+        block = options.get("block_network", config.getoption("smsmock_block_network"))
+        self.block_network: bool = bool(config.getini("smsmock_block_network") if block is None else block)
 
 
 _SEEDS: dict[Path | None, dict[str, Any]] = {}
@@ -124,16 +161,26 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """A contract violation fails the test itself (not only its teardown) when the test body passed."""
     result = yield
     for handle in item.stash.get(_HANDLES, []):
-        if handle.strict and handle.violations and not handle.reported:
-            from .contract import explain
-
+        failure = handle.failure()
+        if failure and not handle.reported:
             handle.reported = True
-            pytest.fail(explain(handle.violations), pytrace=False)
+            pytest.fail(failure, pytrace=False)
     return result
 
 
-def _run(handle: SmsMock, settings: _Settings, request: pytest.FixtureRequest) -> Iterator[SmsMock]:
-    """Reset, apply the test's limits, hand the handle over, then enforce the contract."""
+def _run(handle: SmsMock, settings: _Settings, request: pytest.FixtureRequest, app: Flask | None) -> Iterator[SmsMock]:
+    """Reset, apply the test's limits, intercept (``app``: in-process), hand the handle over, enforce the contract."""
+    from .intercept import Interception, Sites
+
+    sites = Sites.documented(handle.mock)  # under either fixture: the guard keeps clients off the real hosts
+    try:
+        for name, urls in settings.base_urls.items():
+            if app is None:
+                raise ValueError("smsmock_server serves at its own base_url: base_urls apply to the smsmock fixture")
+            for url in urls:
+                sites.add(name, url)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     handle.strict = settings.strict
     request.node.stash.setdefault(_HANDLES, []).append(handle)
     try:
@@ -142,14 +189,15 @@ def _run(handle: SmsMock, settings: _Settings, request: pytest.FixtureRequest) -
         pytest.fail(f"smsmock: the seed is not valid: {exc}", pytrace=False)
     for name, rule in settings.rate_limits.items():
         handle.mock.set_limit(name, rule.limit, rule.window)
+    handle.interception = Interception(app, sites, settings.block_network).start()
     try:
         yield handle
     finally:
-        violations = handle.end()
-    if handle.strict and violations and not handle.reported:  # the body raised, or a later teardown sent requests
-        from .contract import explain
-
-        pytest.fail(explain(violations), pytrace=False)
+        handle.interception.stop()
+        handle.end()
+    failure = handle.failure()
+    if failure and not handle.reported:  # the body raised, or a later teardown sent requests
+        pytest.fail(failure, pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -162,19 +210,14 @@ def _smsmock_app() -> Flask:
 
 @pytest.fixture
 def smsmock(request: pytest.FixtureRequest, _smsmock_app: Flask) -> Iterator[SmsMock]:
-    """The three providers mocked in-process: ``requests`` calls to their documented base URLs reach the mock."""
+    """The three providers in-process: requests, httpx and aiohttp calls to their base URLs reach the mock."""
     from smsmock.spec import load_bundled
 
     from .handle import SmsMock
-    from .inprocess import InProcess
 
     base_urls = {name: spec.base_url for name, spec in load_bundled().items()}
     handle = SmsMock(_smsmock_app, base_urls)
-    interceptor = InProcess(_smsmock_app, list(base_urls.values())).start()
-    try:
-        yield from _run(handle, _Settings(request), request)
-    finally:
-        interceptor.stop()
+    yield from _run(handle, _Settings(request), request, _smsmock_app)
 
 
 @pytest.fixture(scope="session")
@@ -197,4 +240,4 @@ def smsmock_server(request: pytest.FixtureRequest, _smsmock_live: LiveServer) ->
 
     base_urls = {name: _smsmock_live.url + spec.base_path for name, spec in load_bundled().items()}
     handle = SmsMock(_smsmock_live.app, base_urls)
-    yield from _run(handle, _Settings(request), request)
+    yield from _run(handle, _Settings(request), request, None)
