@@ -7,12 +7,15 @@ it has them).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from clients.calls import CLIENTS, DROPPED, TIMEOUT, call, retried
 from clients.scenarios import SCENARIOS, Scenario
+
+pytest_plugins = ["pytester"]
 
 clients = pytest.mark.parametrize("client", list(CLIENTS))
 providers = pytest.mark.parametrize("provider", list(SCENARIOS))
@@ -108,3 +111,26 @@ def test_a_dropped_connection_is_the_clients_own_error_and_retried_by_its_retrie
         assert scenario.changed(mock) == before + processed
         assert [e.dropped for e in handle.journal] == [when]
     assert handle.journal[0].outcome == ("fault" if when == "before" else "ok")
+
+
+def test_a_violation_fails_the_test_on_every_client_and_both_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.syspathinsert(Path(__file__).parent)
+    pytester.makepyfile(
+        """
+        import pytest
+
+        from clients.calls import CLIENTS, call
+        from clients.scenarios import SCENARIOS
+
+        @pytest.mark.parametrize("client", list(CLIENTS))
+        @pytest.mark.parametrize("fixture", ["smsmock", "smsmock_server"])
+        def test_misspelt(request, fixture, client):
+            mock = request.getfixturevalue(fixture)
+            scenario = SCENARIOS["quickcom"]
+            reply = call(client, "GET", mock.quickcom.base_url + scenario.path, **scenario.misspelt(mock))
+            assert reply.status == 422  # the client swallows it: the contract check fails the test anyway
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=8)
+    assert result.stdout.str().count("query parameter 'mobile_number' is not documented for send_message") == 8
