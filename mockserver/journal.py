@@ -264,6 +264,9 @@ class JournalEntry(Mapping[str, Any]):
             for key in ("query", "headers", "form", "args", "account", "violations"):
                 if data.get(key):
                     data[key] = redacted(data[key], "account" if key == "account" else "")
+            for violation in data["violations"]:  # a credential sent where it does not belong
+                if is_secret(violation["name"]):
+                    violation["received"] = mask(violation["received"])
             data["body"] = _redacted_text(data["body"])
             self._json = data
         return self._json

@@ -84,8 +84,8 @@ def test_the_page_is_labelled_for_assistive_technology() -> None:
 # -- in a real browser --------------------------------------------------------------------------------
 
 
-def _browser_or_skip():
-    """A headless Chromium driven by Selenium, or a skip saying what is missing (a failure on CI)."""
+def _browser_or_skip(*extra: str):
+    """A headless Chromium driven by Selenium (``extra``: more command-line flags), or a skip saying what is missing (a failure on CI)."""
     missing = None
     try:
         from selenium import webdriver
@@ -105,7 +105,7 @@ def _browser_or_skip():
     for flag in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--hide-scrollbars", "--force-color-profile=srgb", "--lang=en-GB", "--window-size=1280,800",
+        "--hide-scrollbars", "--force-color-profile=srgb", "--lang=en-GB", "--window-size=1280,800", *extra,
     ):
         options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="smsmock-chromium-")
