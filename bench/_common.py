@@ -171,8 +171,10 @@ class Server:
         probe: str,
         env: dict[str, str] | None = None,
         probe_headers: dict[str, str] | None = None,
+        capture: bool = False,
     ) -> None:
         self.name, self.argv, self.port, self.probe = name, list(argv), port, probe
+        self.output = Path(tempfile.mkstemp(prefix="smsmock-bench-", suffix=".out")[1]) if capture else None
         self.probe_headers = probe_headers or {}
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
@@ -185,9 +187,10 @@ class Server:
     def start(self, timeout: float = 30.0) -> Server:
         """Start and wait until the probe path answers 200; ``cold_start`` is the seconds that took."""
         began = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env, cwd=ROOT
-        )
+        stdout = self.output.open("wb") if self.output else subprocess.DEVNULL
+        self.process = subprocess.Popen(self.argv, stdout=stdout, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
+        if not isinstance(stdout, int):
+            stdout.close()  # the child holds its own copy
         while time.perf_counter() - began < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {' '.join(self.argv)}")
@@ -201,6 +204,10 @@ class Server:
             time.sleep(0.005)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer 200 on {self.probe} within {timeout} s")
+
+    def printed(self) -> str:
+        """What the server printed so far (stdout and stderr), when started with ``capture=True``."""
+        return self.output.read_text(errors="replace") if self.output else ""
 
     def rss(self) -> float:
         assert self.process is not None
@@ -223,9 +230,11 @@ class Server:
         self.stop()
 
 
-def smsmock_server(seed_path: Path, threads: int = 8) -> Server:
+def smsmock_server(seed_path: Path, threads: int | None = 8) -> Server:
+    """``smsmock serve`` on a free port; ``threads=None``: whatever the command runs by default."""
     port = free_port()
-    argv = [sys.executable, "-m", "smsmock", "serve", "--port", str(port), "--seed", str(seed_path), "--threads", str(threads)]
+    argv = [sys.executable, "-m", "smsmock", "serve", "--port", str(port), "--seed", str(seed_path)]
+    argv += [] if threads is None else ["--threads", str(threads)]
     return Server("smsmock", argv, port, "/__smsmock/api/state")
 
 
@@ -295,13 +304,13 @@ def _ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk_load(url: str, op: Op, base_path: str, seconds: float, connections: int) -> Load:
-    """Drive one operation with wrk (one thread, ``connections`` keep-alive connections) for ``seconds``."""
+def wrk_load(url: str, op: Op, base_path: str, seconds: float, connections: int, threads: int = 1, timeout: float = 5) -> Load:
+    """Drive one operation with wrk (``threads`` threads, ``connections`` keep-alive connections) for ``seconds``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(op, base_path))
     try:
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s", "-s", script.name, url],
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", f"{timeout:g}s", "-s", script.name, url],
             capture_output=True,
             text=True,
             timeout=seconds + 30,
