@@ -72,7 +72,7 @@ def _url_host(address: str) -> str:
     return f"[{address}]" if ":" in address else address
 
 
-def _banner(app: Any, host: str, port: int, login: str | None = None) -> str:
+def _banner(app: Any, host: str, port: int, login: str | None = None, token: str | None = None) -> str:
     """The lines `serve` prints: where it listens (every address, and a warning beyond loopback), each provider, the credentials."""
     from .admin_input import TOKEN_HEADER, is_loopback
     from .app import get_mock
@@ -93,6 +93,8 @@ def _banner(app: Any, host: str, port: int, login: str | None = None) -> str:
     lines += ["", f"  admin      http://{shown}:{port}/__smsmock/"]
     if login:
         lines.append(f"  login      http://{shown}:{port}/__smsmock/#login={login}  (one-time link for a browser)")
+    if token:
+        lines.append(f"  token      {token}  (scripts send it as {TOKEN_HEADER})")
     lines += ["", "credentials (seed):"]
     for name, section in mock.seed.items():
         for account in (section or {}).get("accounts") or []:
@@ -157,9 +159,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"smsmock serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     port = int(server.effective_port)  # type: ignore[union-attr]
-    print(_banner(app, args.host, port, guard.login_code() if token else None), flush=True)
-    if token and not args.admin_token:
-        print(f"admin token for scripts (header X-Smsmock-Token): {token}", flush=True)
+    made = token if token and not args.admin_token else None  # a token given on the command line is not echoed
+    print(_banner(app, args.host, port, guard.login_code() if token else None, made), flush=True)
     settle_garbage_collector()
     stopping = threading.Event()
     if state is not None:

@@ -113,15 +113,21 @@ def _browser_or_skip(*extra: str):
     return webdriver.Chrome(service=Service(driver), options=options), profile
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    driver, profile = _browser_or_skip()
+def chromium(*extra: str) -> Iterator[Any]:
+    """A browser for a module's tests (``extra``: more command-line flags), closed and its profile removed after."""
+    driver, profile = _browser_or_skip(*extra)
     driver.set_page_load_timeout(WAIT)
+    driver.set_script_timeout(WAIT * 3)
     try:
         yield driver
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from chromium()
 
 
 @pytest.fixture

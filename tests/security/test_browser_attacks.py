@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from typing import Any, Iterator
 
 import pytest
@@ -11,7 +10,7 @@ from flask import Flask
 
 from smsmock.app import create_app, get_mock
 from smsmock.pytest_plugin.server import LiveServer
-from test_outbox_page import _browser_or_skip
+from test_outbox_page import chromium
 
 WAIT = 20  # seconds: generous, nothing here is timed
 REBIND = "rebind.test"  # resolves to 127.0.0.1 inside the browser, as a rebinding attacker's name would
@@ -60,14 +59,7 @@ const plain = (body) => ({method: "POST", mode: "no-cors", headers: {"Content-Ty
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    driver, profile = _browser_or_skip(f"--host-resolver-rules=MAP {REBIND} 127.0.0.1")
-    driver.set_page_load_timeout(WAIT)
-    driver.set_script_timeout(WAIT * 3)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    yield from chromium(f"--host-resolver-rules=MAP {REBIND} 127.0.0.1")
 
 
 @pytest.fixture
