@@ -150,8 +150,9 @@ async def connections_test(port: int, op: Op, count: int, rounds: int, cap: floa
     return found
 
 
-async def parked_load(port: int, count: int, load_fn: Callable[[], Load]) -> tuple[Load, list[list[str]]]:
-    """Half the clients on outbox/wait (each for its own message), half on events; the load runs; then the messages."""
+async def parked_load(port: int, count: int, load_fn: Callable[[], Load], pause: float, tag: str) -> tuple[Load, list[list[str]]]:
+    """Half the clients on outbox/wait (each for its own message), half on events (asking again ``pause`` seconds
+    after each answer); the load runs; then each awaited message is sent."""
     clients, half = Clients(port), count // 2
     info = json.loads((await exchange(await clients.open(), get("/__smsmock/api/events?timeout=0", port)))[1])
     outbox: list[tuple[float, Any, bytes] | None] = [None] * half
@@ -161,7 +162,7 @@ async def parked_load(port: int, count: int, load_fn: Callable[[], Load]) -> tup
     answers, wake = [0], [float("inf")]
 
     async def waiter(i: int) -> None:
-        path = f"/__smsmock/api/outbox/wait?provider=quickflow&text=wake-{i:04d}&since={info['journal']}&timeout=60"
+        path = f"/__smsmock/api/outbox/wait?provider=quickflow&text=wake-{tag}{i:04d}&since={info['journal']}&timeout=60"
         try:
             status, body = await exchange(await clients.open(), get(path, port))
             outbox[i] = (time.perf_counter(), status, body)
@@ -181,6 +182,7 @@ async def parked_load(port: int, count: int, load_fn: Callable[[], Load]) -> tup
                 version = json.loads(body)["version"]
                 if time.perf_counter() >= wake[0] and events_after[i] is None:
                     events_after[i] = time.perf_counter() - wake[0]
+                await asyncio.sleep(pause)
         except CLIENT_ERRORS as exc:
             events_outcome[i] = type(exc).__name__
 
@@ -191,11 +193,11 @@ async def parked_load(port: int, count: int, load_fn: Callable[[], Load]) -> tup
     await asyncio.sleep(1.5)
     parked = (sum(o is None for o in outbox), count - half - len(events_outcome))
     loaded = await asyncio.to_thread(load_fn)
-    await asyncio.sleep(1.0)  # the pollers answered by the load's last changes park again
+    await asyncio.sleep(1.0 + pause)  # the pollers answered by the load's last changes park again
     sender, write = await clients.open(), next(op for op in OPS if op.provider == "quickflow" and op.kind == "write")
     wake[0] = time.perf_counter()
     for i in range(half):
-        body = json.dumps({**json.loads(write.body), "message": f"bench wake-{i:04d}"}).encode()
+        body = json.dumps({**json.loads(write.body), "message": f"bench wake-{tag}{i:04d}"}).encode()
         sent[i] = time.perf_counter()
         try:
             await asyncio.wait_for(exchange(sender, raw(write, port, body)), 5)
@@ -209,7 +211,7 @@ async def parked_load(port: int, count: int, load_fn: Callable[[], Load]) -> tup
 
     late, other = [], {}  # type: ignore[var-annotated]
     for i, (found, at) in enumerate(zip(outbox, sent)):
-        if found and found[1] == 200 and f"wake-{i:04d}".encode() in found[2] and at is not None and found[0] >= at:
+        if found and found[1] == 200 and f"wake-{tag}{i:04d}".encode() in found[2] and at is not None and found[0] >= at:
             late.append(found[0] - at)
         else:
             what = "not sent" if at is None else "no answer" if found is None else f"early {found[1]}" if found[0] < at else str(found[1])
@@ -478,7 +480,7 @@ def p99_row(name: str, without: Load, with_: Load, limit: float = 2.0) -> list[s
             f"{without.rps:,.0f} / {with_.rps:,.0f}", f"{without.errors} / {with_.errors}", met(ok)]
 
 
-P99_HEADERS = ["load", "p99 ms without", "p99 ms with", "ratio", "req/s without / with", "errors without / with", "target"]
+P99_HEADERS = ["ordinary load", "p99 ms without", "p99 ms with", "ratio", "req/s without / with", "errors without / with", "target"]
 
 
 def waiters(args: argparse.Namespace, seed_path: Path) -> None:
@@ -487,12 +489,18 @@ def waiters(args: argparse.Namespace, seed_path: Path) -> None:
     with serve(seed_path) as mock:
         unlimit(mock)
         without = median_load([ordinary(mock.url, args.seconds) for _ in range(3)])
-        loaded, rows = asyncio.run(parked_load(mock.port, count, lambda: ordinary(mock.url, args.seconds)))
-    print(table(P99_HEADERS, [p99_row("check-balance, wrk -t1 -c8", without, loaded)]))
+        p99s, rows = [], []
+        for pause, tag, name in ((1.0, "a", "events ask again 1 s after an answer"), (0.0, "b", "events ask again at once")):
+            loaded, found = asyncio.run(parked_load(mock.port, count, lambda: ordinary(mock.url, args.seconds), pause, tag))
+            p99s.append(p99_row(f"with {count} waiters, {name}", without, loaded))
+            rows += [[name, *row] for row in found]
+    print(table(P99_HEADERS, p99s))
     half = count // 2
-    print(f"\nwaiters: {half} on outbox/wait (each for its own message, timeout 60 s), {count - half} on events"
-          " (each re-polls when answered, as the outbox page does; any request is a change)")
-    print(table(["waiters", "parked", "answered after their message", "within 1 s", "p50 s", "max s", "other outcomes", "target"], rows))
+    print(f"\n(wrk -t1 -c8 on check-balance.) {half} clients on outbox/wait, each for its own message (timeout 60 s);"
+          f" {count - half} on events: any request is a change, so under load an events client is answered at once and"
+          " asks again, either after 1 s (parked most of the time) or at once (as the outbox page does).\n")
+    print(table(["variant", "waiters", "parked", "answered after their message", "within 1 s", "p50 s", "max s",
+                 "other outcomes", "target"], rows))
     print("", flush=True)
 
 
@@ -502,7 +510,7 @@ def slow_clients(args: argparse.Namespace, seed_path: Path, idle: Idle) -> None:
         unlimit(mock)
         without = median_load([ordinary(mock.url, args.seconds) for _ in range(3)])
         with_, closed = asyncio.run(slow_load(mock.port, args.slow, lambda: ordinary(mock.url, args.seconds)))
-    print(table(P99_HEADERS, [p99_row("check-balance, wrk -t1 -c8", without, with_)]))
+    print(table(P99_HEADERS, [p99_row(f"wrk -t1 -c8 check-balance, with {args.slow} slow clients", without, with_)]))
     print(f"\nslow clients the server closed while they trickled: {closed}/{args.slow}\n", flush=True)
     idle.report()
 
@@ -599,7 +607,9 @@ def stated_idle(seed_path: Path) -> tuple[float | None, str]:
     text = subprocess.run([sys.executable, "-m", "smsmock", "serve", "--help"], capture_output=True, text=True, cwd=ROOT).stdout
     with serve(seed_path, capture_output=True) as server:
         text += "\n" + server.printed()
-    found = re.search(r"idle[^\n]*?(\d+(?:\.\d+)?)\s*(?:s\b|sec)", text, re.I) or re.search(r"(\d+(?:\.\d+)?)\s*s[^\n]*idle", text, re.I)
+    text = re.sub(r"\s+", " ", text)  # argparse wraps its help lines
+    found = (re.search(r"idle[^.;]{0,100}?(\d+(?:\.\d+)?) ?(?:s\b|sec)", text, re.I)
+             or re.search(r"idle[^.;]{0,100}?default:? ?(\d+(?:\.\d+)?)", text, re.I))
     return (float(found.group(1)), found.group(0).strip()) if found else (None, "")
 
 
