@@ -275,18 +275,47 @@ def test_the_users_own_responses_respx_and_aioresponses_answer_their_urls(pytest
 
         def test_aioresponses(smsmock):
             async def go():
-                with aioresponses(passthrough_unmatched=False) as mocked:
+                # Started inside the test, aioresponses takes every call: smsmock's base URLs pass through to it.
+                with aioresponses(passthrough=smsmock.quickcom.base_urls) as mocked:
                     mocked.get("https://api.example.com/ping", payload={"pong": True}, response_class=Response)
                     async with aiohttp.ClientSession() as session:
                         async with session.get("https://api.example.com/ping") as answer:
                             assert await answer.json() == {"pong": True}
+                        async with session.get(balance(smsmock), params=smsmock.quickcom.credentials) as answer:
+                            assert answer.status == 200
             asyncio.run(go())
-            # Started before smsmock's interceptor (here: outside aioresponses), smsmock answers its own URLs.
-            async def ours():
-                async with aiohttp.ClientSession() as session:
-                    async with session.get(balance(smsmock), params=smsmock.quickcom.credentials) as answer:
-                        return answer.status
-            assert asyncio.run(ours()) == 200
+            assert [e.operation for e in smsmock.journal] == ["check_balance"]
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=3)
+
+
+def test_a_client_that_is_not_installed_is_never_imported(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import sys
+
+        # As if httpx and aiohttp were not installed (the plugins run without respx's and anyio's, which import them).
+        class NotInstalled:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("httpx", "aiohttp"):
+                    raise ModuleNotFoundError(f"No module named {name!r}")
+                return None
+
+        sys.meta_path.insert(0, NotInstalled())
+        """
+    )
+    pytester.makepyfile(
+        """
+        import sys
+
+        import requests
+
+        def test_requests_alone(smsmock):
+            answer = requests.get(smsmock.quickcom.base_url + "/check-balance", params=smsmock.quickcom.credentials)
+            assert answer.status_code == 200
+            assert smsmock.interception.clients == ["requests"]
+            assert "httpx" not in sys.modules and "aiohttp" not in sys.modules
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:anyio", "-p", "no:schemathesis", "-p", "no:respx").assert_outcomes(passed=1)

@@ -28,7 +28,12 @@ CLIENTS = {
 
 def installed(module: str) -> bool:
     """Whether a client library can be imported (found without importing it)."""
-    return module in sys.modules or importlib.util.find_spec(module) is not None
+    if module in sys.modules:
+        return sys.modules[module] is not None  # None: imports of it are blocked
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 class Interception:
