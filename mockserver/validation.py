@@ -11,17 +11,19 @@ from typing import Any, Callable
 from .incoming import FORM_TYPES, JSON_TYPES, Incoming, Violation
 from .spec import Operation, Parameter, Spec
 
-__all__ = ["FORM_TYPES", "JSON_TYPES", "Incoming", "Violation", "coerce", "query_booleans", "validate_request", "validate_response"]
+__all__ = ["FORM_TYPES", "JSON_TYPES", "Incoming", "Violation", "coerce", "query_rules", "validate_request", "validate_response"]
 
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
-# Laravel's `boolean` rule compares strictly with [true, false, 0, 1, "0", "1"]: of a query string's values
-# only "0" and "1" pass (docs/platforms.md, QuickCom: booleans and `in` rules).
-_LARAVEL_BOOLEANS = {"1": True, "0": False}
-# A spec's `x-smsmock-query-rules` names whose validator reads its query and form strings; absent: the
+# PHP platforms read a query boolean as the string sent: Laravel's `boolean` rule compares strictly with
+# [true, false, 0, 1, "0", "1"] (docs/platforms.md, QuickCom: booleans and `in` rules) and MySQL casts "true"
+# to 0 (docs/platforms.md, SMSFlow: filters), so of the strings only "0" and "1" are booleans.
+_PHP_BOOLEANS = {"1": True, "0": False}
+# A spec's `x-smsmock-query-rules` names whose code reads its query and form strings: the booleans it takes,
+# and whether an enum is Laravel's `in` rule (the string as sent compared with each member's). Absent: the
 # lenient reading above, which takes what JSON Schema's types allow.
-_RULES = {"laravel": _LARAVEL_BOOLEANS}
+_RULES: dict[str, tuple[dict[str, bool], bool]] = {"laravel": (_PHP_BOOLEANS, True), "altumcode": (_PHP_BOOLEANS, False)}
 # Python refuses to parse integers of more than 4,300 digits (CVE-2020-10735); longer ones stay strings.
 _MAX_DIGITS = 4300
 
@@ -160,9 +162,10 @@ class _Plan:
     all_conform: Callable[[dict[str, Any]], bool]  # the values (by parameter name) against the location's merged schema
 
 
-def query_booleans(spec: Spec) -> dict[str, bool]:
-    """The strings a boolean query or form value takes under the spec's ``x-smsmock-query-rules``."""
-    return _RULES.get(str(spec.document.get("x-smsmock-query-rules")), _BOOLEANS)
+def query_rules(spec: Spec) -> tuple[dict[str, bool], bool]:
+    """The strings a boolean query or form value takes under the spec's ``x-smsmock-query-rules``, and whether
+    an enum compares the string as sent (Laravel's ``in``)."""
+    return _RULES.get(str(spec.document.get("x-smsmock-query-rules")), (_BOOLEANS, False))
 
 
 def _php_string(member: Any) -> str:
@@ -190,8 +193,7 @@ def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
             )
         return _Plan(tuple(found), spec.location_check(operation, location))
 
-    booleans = query_booleans(spec)
-    laravel = booleans is _LARAVEL_BOOLEANS
+    booleans, laravel = query_rules(spec)
 
     return spec.derive(("plan", operation.pointer, location), build)
 
@@ -263,9 +265,11 @@ def _parameters(
             if problems:
                 violations += problems
                 if all(p.ignored for p in problems):
+                    # The platform ignores the value: it uses the default, or (none declared) takes the value
+                    # as sent and makes of it what it does, which the provider decides.
                     if "default" in param.schema:
                         args[param.name] = param.schema["default"]
-                    continue
+                        continue
             args[param.name] = values[param.name]
     if location in ("query", "cookie"):
         for name, sent in supplied.items():
@@ -333,7 +337,7 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
         for name, values in repeated.items():
             schema_pointer = properties.get(name) or next((p for rx, p in patterns if rx.search(name)), None)
             schema = spec.resolve_schema(schema_pointer) if schema_pointer else {}
-            fields[name] = coerce(values[-1], schema, None, query_booleans(spec))
+            fields[name] = coerce(values[-1], schema, None, query_rules(spec)[0])
     else:
         fields = incoming.body.decode("utf-8", "replace")
     if not has_body and not operation.body_required:

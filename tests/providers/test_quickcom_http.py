@@ -538,8 +538,9 @@ SPEC_EXAMPLES = {
     ("Unauthorized", "missing_credentials"): lambda api: api.get(f"{BASE}/check-balance"),
     ("Unauthorized", "wrong_credentials"): lambda api: call(api, "check-balance", {"app_key": KEY, "app_secret": "x"}),
     ("InsufficientBalance", "transactional"): _empty_balance,
-    ("TemplateNotFound", "unknown_template"): lambda api: send(api, "9876543210", dlt_template_id="1507162019748109499"),
+    ("TemplateOrRouteNotFound", "unknown_template"): lambda api: send(api, "9876543210", dlt_template_id="1507162019748109499"),
     ("NotFound", "unknown_path"): lambda api: api.get(f"{BASE}/send-sms", params=AUTH),
+    ("TemplateOrRouteNotFound", "unknown_path"): lambda api: api.get(f"{BASE}/send-sms", params=AUTH),
     ("MethodNotAllowed", "post_send_message"): lambda api: api.post(f"{BASE}/send-message", params=AUTH),
     ("ValidationError", "missing_mobile_numbers"): lambda api: call(api, "send-message", **DOCUMENT_SEND),
     ("ValidationError", "invalid_route_type"): lambda api: send(api, "9876543210", route_type="5"),
@@ -557,8 +558,10 @@ SPEC_EXAMPLES = {
 def test_error_answers_are_the_specs_examples(api: Api, key: tuple[str, str]) -> None:
     """Each error example in specs/quickcom.yaml is, times aside, exactly what the mock answers in that situation."""
     component, name = key
-    response = api.mock.providers["quickcom"].spec.document["components"]["responses"][component]
-    expected = dict(response["content"]["application/json"]["examples"][name]["value"])
+    spec = api.mock.providers["quickcom"].spec
+    response = spec.document["components"]["responses"][component]
+    example, _ = spec.deref(response["content"]["application/json"]["examples"][name], "#")
+    expected = dict(example["value"])
     answer = SPEC_EXAMPLES[key](api)
     body = answer.json
     assert (body.pop("intime"), body.pop("outtime")) == (stamps("09:30:00")["intime"], stamps("09:30:00")["outtime"])

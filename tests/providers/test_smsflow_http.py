@@ -16,7 +16,9 @@ from conftest import Answer, Api
 
 KEY = "YOUR_API_KEY"
 OTHER = "OTHER_API_KEY"
-BASE = "https://smsflow.su/api/contacts"  # the links of a list page point here, as the document's do
+# The links of a list page are built on the base URL the client used: Flask's test client addresses
+# http://localhost, the socket transport the live server's own address.
+IN_PROCESS_ORIGIN = "http://localhost"
 
 NOT_FOUND = {"errors": [{"title": "The resource you are looking for does not exist.", "status": 404}]}
 MISSING_BEARER = {"errors": [{"title": "The request is missing the Bearer Authentication header.", "status": "401"}]}
@@ -64,10 +66,10 @@ def multipart(fields: dict[str, str]) -> dict[str, Any]:
 
 
 def stored(**fields: Any) -> dict[str, Any]:
-    """A contact as the API shows it: a fresh one of user 1, with the given fields."""
+    """A contact as the API shows it: a fresh one of user 1, with the given fields (no name sent: "")."""
     return {
         **SEEDED,
-        "name": None,
+        "name": "",
         "custom_parameters": [],
         "continent_code": None,
         "country_code": None,
@@ -84,8 +86,10 @@ def ids(answer: Answer) -> list[int]:
     return [row["id"] for row in answer.json["data"]]
 
 
-def links(**pages: int | None) -> dict[str, str | None]:
-    return {name: None if page is None else f"{BASE}?page={page}" for name, page in pages.items()}
+def links(api: Api, kept: str = "", **pages: int | None) -> dict[str, str | None]:
+    """A list's links as the client at ``api`` sees them; ``kept`` the query they repeat before ``page``."""
+    base = f"{api.base_url or IN_PROCESS_ORIGIN}/api/contacts?{kept + '&' if kept else ''}"
+    return {name: None if page is None else f"{base}page={page}" for name, page in pages.items()}
 
 
 def violations(entry: dict[str, Any]) -> list[tuple[str, str, str, Any, bool]]:
@@ -138,11 +142,11 @@ BULK_KINDS = [
 
 
 def bulk(n: int) -> dict[str, Any]:
-    """The contact the scenario creates with index n (id n + 4), as the API shows it."""
+    """The contact the scenario creates with index n (id n + 4), as the API shows it (no name sent: "")."""
     number, name, continent, country = BULK_KINDS[n % 4]
     return stored(
         id=n + 4,
-        name=None if name is None else name.format(n=n),
+        name="" if name is None else name.format(n=n),
         phone_number=number.format(n=n),
         continent_code=continent,
         country_code=country,
@@ -221,23 +225,25 @@ def test_scenario_create_by_form_then_filter_order_and_page_the_list(api: Api) -
         return answer
 
     # Paging, 10 a page, newest first: meta and links exact, prev/next null at the edges.
+    # The links repeat the page size; meta.page is the page as sent, a string (the integer 1 when not sent).
+    ten = "results_per_page=10"
     first = listing(results_per_page="10")
     assert ids(first) == list(range(27, 17, -1))
     assert first.json["meta"] == {"page": 1, "results_per_page": 10, "total": 27, "total_pages": 3}
-    assert first.json["links"] == links(first=1, last=3, next=2, prev=None, self=1)
+    assert first.json["links"] == links(api, ten, first=1, last=3, next=2, prev=None, self=1)
     middle = listing(results_per_page="10", page="2")
     assert ids(middle) == list(range(17, 7, -1))
-    assert middle.json["meta"] == {"page": 2, "results_per_page": 10, "total": 27, "total_pages": 3}
-    assert middle.json["links"] == links(first=1, last=3, next=3, prev=1, self=2)
+    assert middle.json["meta"] == {"page": "2", "results_per_page": 10, "total": 27, "total_pages": 3}
+    assert middle.json["links"] == links(api, ten, first=1, last=3, next=3, prev=1, self=2)
     last = listing(results_per_page="10", page="3")
     assert ids(last) == list(range(7, 0, -1))
-    assert last.json["meta"] == {"page": 3, "results_per_page": 10, "total": 27, "total_pages": 3}
-    assert last.json["links"] == links(first=1, last=3, next=None, prev=2, self=3)
+    assert last.json["meta"] == {"page": "3", "results_per_page": 10, "total": 27, "total_pages": 3}
+    assert last.json["links"] == links(api, ten, first=1, last=3, next=None, prev=2, self=3)
     past = listing(results_per_page="10", page="4")
     assert past.json == {
         "data": [],
-        "meta": {"page": 4, "results_per_page": 10, "total": 27, "total_pages": 3},
-        "links": links(first=1, last=3, next=None, prev=3, self=4),
+        "meta": {"page": "4", "results_per_page": 10, "total": 27, "total_pages": 3},
+        "links": links(api, ten, first=1, last=3, next=None, prev=3, self=4),
     }
 
     # Filters, each alone, then together (newest first).
@@ -251,15 +257,15 @@ def test_scenario_create_by_form_then_filter_order_and_page_the_list(api: Api) -
     assert ids(listing(search="+254", search_by="phone_number")) == kenya
     assert ids(listing(search="07700", search_by="phone_number")) == [27, 23, 19, 15, 11, 7]
     assert listing(search="okaf").json["meta"]["total"] == 27  # without search_by the search is not applied
-    assert ids(listing(has_opted_out="false", country_code="GB")) == [24, 20, 16, 12, 8, 4]
+    assert ids(listing(has_opted_out="0", country_code="GB")) == [24, 20, 16, 12, 8, 4]
     assert ids(listing(continent_code="EU", search="bulk", search_by="name", results_per_page="10")) == [
         24, 20, 16, 12, 8, 4,
     ]
-    nobody = listing(has_opted_out="true")
+    nobody = listing(has_opted_out="1")
     assert nobody.json == {
         "data": [],
         "meta": {"page": 1, "results_per_page": 25, "total": 0, "total_pages": 0},
-        "links": links(first=1, last=1, next=None, prev=None, self=1),
+        "links": links(api, "has_opted_out=1", first=1, last=1, next=None, prev=None, self=1),
     }
 
     # Order: by name ascending puts the nameless first (ties by id), then names case-insensitively.
@@ -275,7 +281,7 @@ def test_scenario_create_by_form_then_filter_order_and_page_the_list(api: Api) -
     fallback = listing(results_per_page="7", order_by="bogus")
     assert ids(fallback) == list(range(27, 2, -1))
     assert fallback.json["meta"] == {"page": 1, "results_per_page": 25, "total": 27, "total_pages": 2}
-    assert fallback.json["links"] == links(first=1, last=2, next=2, prev=None, self=1)
+    assert fallback.json["links"] == links(api, first=1, last=2, next=2, prev=None, self=1)  # neither is kept
     assert violations(api.last()) == [
         ("query", "order_by", "enum", "bogus", True),
         ("query", "results_per_page", "enum", 7, True),
@@ -372,8 +378,10 @@ def test_scenario_update_delete_and_account_isolation(api: Api) -> None:
         id=3, user_id=2, name="Opted Out", phone_number="+447700900456", continent_code="EU", country_code="GB",
         has_opted_out=True, datetime=at_minute(1),  # loaded after the minute passed
     )
-    assert ids(client.get("/api/contacts", key=OTHER, params={"has_opted_out": "true"})) == [3]
-    assert ids(client.get("/api/contacts", key=OTHER, params={"has_opted_out": "false"})) == []
+    assert ids(client.get("/api/contacts", key=OTHER, params={"has_opted_out": "1"})) == [3]
+    assert ids(client.get("/api/contacts", key=OTHER, params={"has_opted_out": "0"})) == []
+    # `true` is no number: MySQL compares it as 0, so it finds the contacts that have NOT opted out.
+    assert ids(client.get("/api/contacts", key=OTHER, params={"has_opted_out": "true"})) == []
     assert client.get("/api/contacts/1", key=OTHER).json == NOT_FOUND
     assert client.post("/api/contacts/1", key=OTHER, data={"name": "Stolen"}).json == NOT_FOUND
     assert client.delete("/api/contacts/1", key=OTHER).json == NOT_FOUND
@@ -477,20 +485,31 @@ def test_a_missing_phone_number_is_recorded_as_a_refused_violation(api: Api) -> 
 
 
 @pytest.mark.parametrize(
-    ("params", "violation"),
+    ("params", "found", "violation"),
     [
-        ({"has_opted_out": "maybe"}, ("query", "has_opted_out", "type", "maybe", False)),
-        ({"country_code": "XX"}, ("query", "country_code", "enum", "XX", False)),
-        ({"country_code": "it"}, ("query", "country_code", "enum", "it", False)),
-        ({"continent_code": "Europe"}, ("query", "continent_code", "enum", "Europe", False)),
+        ({"has_opted_out": "maybe"}, [1], ("query", "has_opted_out", "type", "maybe", True)),  # MySQL: 0
+        ({"has_opted_out": "true"}, [1], ("query", "has_opted_out", "type", "true", True)),
+        ({"has_opted_out": "TRUE"}, [1], ("query", "has_opted_out", "type", "TRUE", True)),
+        ({"has_opted_out": "1abc"}, [], ("query", "has_opted_out", "type", "1abc", True)),  # MySQL: 1
+        ({"country_code": "XX"}, [], ("query", "country_code", "enum", "XX", True)),
+        ({"country_code": "it"}, [1], ("query", "country_code", "enum", "it", True)),  # case-insensitive
+        ({"country_code": " It "}, [1], ("query", "country_code", "enum", " It ", True)),  # input_clean trims
+        ({"continent_code": "Europe"}, [], ("query", "continent_code", "enum", "Europe", True)),
+        ({"continent_code": "eu"}, [1], ("query", "continent_code", "enum", "eu", True)),
     ],
 )
-def test_a_malformed_list_filter_is_401_required_fields(api: Api, params: dict, violation: tuple) -> None:
-    """A filter value outside its type or enum is refused with the platform's validation answer (401)."""
+def test_a_list_filter_is_never_refused_and_compares_as_mysql_does(
+    api: Api, params: dict, found: list[int], violation: tuple
+) -> None:
+    """AltumCode's Filters put the value into the query as it came: 200, MySQL's answer, and the violation
+    recorded (ignored) so the plugin shows the client what the document does not allow."""
     answer = api.get("/api/contacts", headers=bearer(), params=params)
-    assert (answer.status, answer.json) == (401, REQUIRED_FIELDS)
+    assert (answer.status, ids(answer)) == (200, found)
+    kept = "&".join(f"{name}={value.replace(' ', '+')}" for name, value in params.items())
+    assert answer.json["links"] == links(api, kept, first=1, last=1, next=None, prev=None, self=1)
     assert rate_headers(answer) == {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
     assert violations(api.last()) == [violation]
+    assert api.last()["outcome"] == "ok"
 
 
 def test_a_blank_number_on_update_is_refused_and_changes_nothing(api: Api) -> None:
@@ -569,7 +588,7 @@ def test_over_the_limit_is_429_with_the_seconds_left_until_the_window_resets(api
     clock.advance(5.5)
     limited = api.post("/api/contacts", headers=bearer(), data={"phone_number": "+447700900123"})
     assert (limited.status, limited.json) == (429, RATE_LIMITED)
-    assert rate_headers(limited) == {"X-RateLimit-Limit": "3", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "40"}
+    assert rate_headers(limited) == {"X-RateLimit-Limit": "3", "X-RateLimit-Reset": "40"}  # no Remaining
     assert limited.headers["Content-Type"] == "application/json"
     assert (api.last()["outcome"], api.last()["error"]["kind"]) == ("rejected", "rate_limited")
     assert_nothing_changed(api)
@@ -597,7 +616,7 @@ def test_the_default_limit_is_60_requests_a_minute(api: Api) -> None:
         assert rate_headers(answer) == {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": str(60 - used)}
     limited = api.get("/api/contacts/1", headers=bearer())
     assert (limited.status, limited.json) == (429, RATE_LIMITED)
-    assert rate_headers(limited) == {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "60"}
+    assert rate_headers(limited) == {"X-RateLimit-Limit": "60", "X-RateLimit-Reset": "60"}
 
 
 # -- routing --------------------------------------------------------------------------------------------------
@@ -646,8 +665,8 @@ def test_an_unknown_query_parameter_is_ignored_and_journalled(api: Api) -> None:
     assert answer.status == 200
     assert answer.json == {
         "data": [SEEDED],
-        "meta": {"page": 1, "results_per_page": 25, "total": 1, "total_pages": 1},
-        "links": links(first=1, last=1, next=None, prev=None, self=1),
+        "meta": {"page": "1", "results_per_page": 25, "total": 1, "total_pages": 1},
+        "links": links(api, first=1, last=1, next=None, prev=None, self=1),  # the unknown name is not kept
     }
     assert violations(api.last()) == [("query", "status", "unknown", "active", True)]
     assert api.last()["outcome"] == "ok"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from ...errors import Kind, ProviderError
 from ...incoming import Incoming
@@ -34,11 +35,18 @@ _ERRORS: dict[Kind, tuple[int, str | None]] = {
 
 @dataclass
 class Page:
-    """One page of a list: the items and the envelope's `meta` and `links`."""
+    """One page of a list: the items, the envelope's `meta`, and what its `links` are built from."""
 
     items: list[dict[str, Any]]
-    meta: dict[str, int]
-    links: dict[str, str | None]
+    meta: dict[str, Any]
+    page: int  # the page served
+    pages: int
+    kept: tuple[str, ...] = ()  # the query parameters the platform took, which every link repeats
+
+
+def _last(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Query pairs by name, the last of a repeated name winning (PHP's ``$_GET``)."""
+    return dict(pairs)
 
 
 def contact_payload(contact: Contact) -> dict[str, Any]:
@@ -68,22 +76,48 @@ class SMSFlowEnvelope(Provider):
     """How SMSFlow answers, as an AltumCode product's API does: envelopes, titles, statuses, limit headers."""
 
     def rate_headers(self, window: Window) -> dict[str, str]:
-        """Limit and Remaining once the key was accepted; the 429 adds X-RateLimit-Reset, no Retry-After.
+        """Limit and Remaining once the key was accepted; the 429 has Limit and X-RateLimit-Reset instead.
 
         docs/platforms.md, SMSFlow: rate-limit headers. A request refused before its key was known has none.
         """
         if window.anonymous:
             return {}
-        headers = {"X-RateLimit-Limit": str(window.limit), "X-RateLimit-Remaining": str(window.remaining)}
-        if window.exceeded:
-            headers["X-RateLimit-Reset"] = str(window.reset)  # the seconds left in the window
-        return headers
+        if window.exceeded:  # the 429: Limit and Reset (the seconds left in the window), no Remaining
+            return {"X-RateLimit-Limit": str(window.limit), "X-RateLimit-Reset": str(window.reset)}
+        return {"X-RateLimit-Limit": str(window.limit), "X-RateLimit-Remaining": str(window.remaining)}
 
     def render(self, operation: Operation, result: Ok, incoming: Incoming | None = None) -> Any:
         """`{"data": ...}`; a list adds `meta` and `links`; a delete has an empty body."""
         if isinstance(result.data, Page):
-            return {"data": result.data.items, "meta": result.data.meta, "links": result.data.links}
+            page = result.data
+            sent = _last(incoming.query if incoming else [])
+            # `$_GET['page'] ?? 1`: meta.page is the page as the client wrote it (docs/platforms.md, SMSFlow:
+            # the page).
+            meta = {**page.meta, "page": sent["page"]} if "page" in sent else page.meta
+            return {"data": page.items, "meta": meta, "links": self._links(operation, page, sent, incoming)}
         return None if result.data is None else {"data": result.data}
+
+    def _links(self, operation: Operation, page: Page, sent: dict[str, str], incoming: Incoming | None) -> dict[str, str | None]:
+        """The list's links on the base URL the client used, repeating what the platform took from its query.
+
+        AltumCode's paginator writes ``<collection>?<Filters::get_get()>&page=N``; without filters the link is
+        the document's ``?page=N``. Values are URL-encoded (docs/platforms.md, SMSFlow: links).
+        """
+        origin = incoming.origin if incoming is not None and incoming.origin else None
+        base = (origin + self.spec.base_path) if origin else self.spec.base_url
+        collection = base + operation.path.rstrip("/")  # without the trailing slash, as the document's links
+        kept = [(name, sent[name]) for name in page.kept if name in sent]
+
+        def url(number: int) -> str:
+            return f"{collection}?{urlencode([*kept, ('page', str(number))])}"
+
+        return {
+            "first": url(1),
+            "last": url(max(page.pages, 1)),
+            "next": url(page.page + 1) if page.page < page.pages else None,
+            "prev": url(page.page - 1) if page.page > 1 else None,
+            "self": url(page.page),
+        }
 
     def error_reply(self, error: ProviderError) -> Reply:
         """`{"errors": [{"title", "status"}]}` with the platform's status and title for the kind."""

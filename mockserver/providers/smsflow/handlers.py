@@ -15,10 +15,10 @@ from ...state import SharedState
 from ...timestamps import datetime_text
 from ..base import Ok, RateLimit
 from .envelope import Page, SMSFlowEnvelope, contact_payload
-from .records import CONTINENTS, KEY_MAX, VALUE_MAX, Account, Contact
+from .records import CONTINENTS, KEY_MAX, NAME_MAX, VALUE_MAX, Account, Contact
 from .seed import read_section
 
-__all__ = ["SMSFlowProvider", "custom_parameters"]
+__all__ = ["SMSFlowProvider", "custom_parameters", "input_clean"]
 
 _CUSTOM = re.compile(r"^custom_parameter_(key|value)\[([0-9]+)\]$")
 _BY_ID = operator.attrgetter("id")
@@ -54,8 +54,6 @@ class SMSFlowProvider(SMSFlowEnvelope):
         bearer = value_pattern(spec.security_schemes.get("bearerAuth") or {})
         assert bearer is not None, "the SMSFlow spec says how the Bearer key is read (x-smsmock-value-pattern)"
         self._bearer = bearer
-        # The links of a list page point at the collection without its trailing slash, as the document's do.
-        self._collection_url = spec.base_url + spec.by_id["list_contacts"].path.rstrip("/")
 
     # -- state ----------------------------------------------------------------
 
@@ -69,7 +67,8 @@ class SMSFlowProvider(SMSFlowEnvelope):
         for entry in read_section(seed, self._accounts):
             account = Account(entry.api_key, entry.user_id)
             for fields in entry.contacts:
-                contact = self._new_contact(entry.user_id, fields.pop("phone_number"), fields.pop("name", None))
+                # A contact stored without a name holds "", as the platform's create stores it.
+                contact = self._new_contact(entry.user_id, fields.pop("phone_number"), fields.pop("name", ""))
                 for key, value in fields.items():
                     setattr(contact, key, value)
                 account.contacts[contact.id] = contact
@@ -109,24 +108,33 @@ class SMSFlowProvider(SMSFlowEnvelope):
     # -- operations -------------------------------------------------------------
 
     def list_contacts(self, account: str, args: dict[str, Any]) -> Ok:
-        """One page of the account's contacts, filtered and ordered."""
+        """One page of the account's contacts, filtered and ordered as AltumCode's ``Filters`` does.
+
+        docs/platforms.md, SMSFlow: list parameters, filters and the page.
+        """
         contacts = self._accounts[account].contacts.values()
-        filtered = any(args.get(name) is not None for name in ("search", "continent_code", "country_code", "has_opted_out"))
-        rows = [c for c in contacts if self._matches(c, args)] if filtered else list(contacts)
-        order_by = _pick(args.get("order_by"), self._listing.order_by, self._listing.default_order_by)
-        order_type = _pick(args.get("order_type"), self._listing.order_type, self._listing.default_order_type)
+        where = _Where.of(args, self._listing.search_by)
+        rows = [c for c in contacts if where.matches(c)] if where else list(contacts)
+        order_by, order_type = self._listing.default_order_by, self._listing.default_order_type
+        applied = list(where.names) if where else []
+        if args.get("order_by") in self._listing.order_by:  # order_type counts only beside a valid order_by
+            order_by = args["order_by"]
+            order_type = args["order_type"] if args.get("order_type") in self._listing.order_type else "ASC"
+            applied += ["order_by", "order_type"]
         attribute = "id" if order_by == "contact_id" else order_by
         if attribute == "id":  # unique, never null, already held in order: the default sorts in C, in linear time
             rows.sort(key=_BY_ID, reverse=order_type == "DESC")
         else:
             rows.sort(key=lambda c: (*_sort_key(getattr(c, attribute)), c.id), reverse=order_type == "DESC")
         size = _pick(args.get("results_per_page"), self._listing.sizes, self._listing.default_size)
+        if size == args.get("results_per_page"):
+            applied.append("results_per_page")
         page = args.get("page")
         page = page if type(page) is int and page >= 1 else self._listing.default_page
         pages = math.ceil(len(rows) / size)
         items = [contact_payload(c) for c in rows[(page - 1) * size : page * size]]
         meta = {"page": page, "results_per_page": size, "total": len(rows), "total_pages": pages}
-        return Ok(Page(items, meta, self._links(page, pages)))
+        return Ok(Page(items, meta, page, pages, tuple(applied)))
 
     def get_contact(self, account: str, args: dict[str, Any]) -> Ok:
         """One contact of the account."""
@@ -135,7 +143,9 @@ class SMSFlowProvider(SMSFlowEnvelope):
     def create_contact(self, account: str, args: dict[str, Any]) -> Ok:
         """A new contact from the form fields; its id."""
         phone = _phone_number(args.get("phone_number"))
-        contact = self._new_contact(self._accounts[account].user_id, phone, args.get("name"))
+        # input_clean($_POST['name'] ?? '', 256): a missing name is stored as "" (docs/platforms.md, SMSFlow:
+        # input cleaning).
+        contact = self._new_contact(self._accounts[account].user_id, phone, input_clean(str(args.get("name") or ""), NAME_MAX))
         contact.custom_parameters = custom_parameters(args) or {}
         self._accounts[account].contacts[contact.id] = contact
         return Ok({"id": contact.id})
@@ -148,7 +158,7 @@ class SMSFlowProvider(SMSFlowEnvelope):
             contact.phone_number = phone
             contact.continent_code, contact.country_code = self._codes(phone)
         if args.get("name") is not None:
-            contact.name = args["name"]
+            contact.name = input_clean(str(args["name"]), NAME_MAX)
         replacement = custom_parameters(args)
         if replacement is not None:
             contact.custom_parameters = replacement
@@ -158,7 +168,8 @@ class SMSFlowProvider(SMSFlowEnvelope):
         """Remove a contact of the account; the answer has no body."""
         contact = self._contact(account, args["contact_id"])
         del self._accounts[account].contacts[contact.id]
-        return Ok(None)
+        # The API's JSON response type with nothing echoed (docs/platforms.md, SMSFlow: envelope).
+        return Ok(None, headers={"Content-Type": "application/json"})
 
     # -- helpers ----------------------------------------------------------------
 
@@ -191,29 +202,6 @@ class SMSFlowProvider(SMSFlowEnvelope):
         continent = CONTINENTS.get(region)
         return (continent if continent in self._continents else None), region
 
-    def _matches(self, contact: Contact, args: dict[str, Any]) -> bool:
-        search, search_by = args.get("search"), args.get("search_by")
-        # The search applies only together with a valid search_by (docs/platforms.md, SMSFlow: search_by).
-        if search and search_by in self._listing.search_by:
-            value = getattr(contact, search_by)
-            if value is None or str(search).casefold() not in value.casefold():
-                return False
-        for name in ("continent_code", "country_code", "has_opted_out"):
-            if args.get(name) is not None and getattr(contact, name) != args[name]:
-                return False
-        return True
-
-    def _links(self, page: int, pages: int) -> dict[str, str | None]:
-        def url(number: int) -> str:
-            return f"{self._collection_url}?page={number}"
-
-        return {
-            "first": url(1),
-            "last": url(max(pages, 1)),
-            "next": url(page + 1) if page < pages else None,
-            "prev": url(page - 1) if page > 1 else None,
-            "self": url(page),
-        }
 
 
 # -- arguments ----------------------------------------------------------------------------------------------
@@ -233,10 +221,90 @@ def custom_parameters(args: dict[str, Any]) -> dict[str, str] | None:
         return None  # values without keys are skipped: nothing to replace the set with
     found: dict[str, str] = {}
     for index in sorted(keys):
-        key = str(keys[index] or "")[:KEY_MAX]
-        if key.strip():
-            found[key] = str(values.get(index) or "")[:VALUE_MAX]
+        key = input_clean(str(keys[index] or ""), KEY_MAX)
+        if key:
+            found[key] = input_clean(str(values.get(index) or ""), VALUE_MAX)
     return found
+
+
+# AltumCode's filter_var_filter_string_polyfill: NUL bytes and anything from "<" to the next ">" (or the end) go.
+_TAGS = re.compile(r"\x00|<[^>]*>?")
+_PHP_TRIM = " \t\n\r\x00\x0b"
+# What MySQL reads as a number at the start of a string (the rest is dropped; no number at all is 0).
+_MYSQL_NUMBER = re.compile(r"^[ \t\n\r]*([+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?)")
+
+
+def input_clean(value: str, limit: int | None = None) -> str:
+    """AltumCode's ``input_clean``: tags stripped, quotes HTML-encoded (``&#39;``, ``&#34;``), trimmed, then cut
+    at ``limit`` characters (docs/platforms.md, SMSFlow: input cleaning)."""
+    text = _TAGS.sub("", value).replace("'", "&#39;").replace('"', "&#34;").strip(_PHP_TRIM)
+    return text[:limit] if limit else text
+
+
+def _mysql_number(text: str) -> float:
+    """A string as MySQL casts it to compare with a number column: its leading number, else 0."""
+    found = _MYSQL_NUMBER.match(text)
+    return float(found.group(1)) if found else 0.0
+
+
+def _like(search: str) -> re.Pattern[str]:
+    """``LIKE '%search%'`` under a case-insensitive collation: ``%`` and ``_`` are wildcards."""
+    body = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in search)
+    return re.compile(f".*{body}.*", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The WHERE clause AltumCode's ``Filters`` builds from the query, compared as MySQL compares it.
+
+    Each filter sent non-empty is cleaned and compared with ``=`` under the case-insensitive collation (a
+    number column compares with the string cast to a number: ``true`` is 0); the search is a ``LIKE`` and
+    applies when ``search`` is truthy to PHP beside an allowed ``search_by``. ``names`` are the parameters it
+    took, in the order ``Filters::get_get`` writes them into the list's links.
+    """
+
+    equal: tuple[tuple[str, str], ...]
+    like: tuple[str, re.Pattern[str]] | None
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, args: dict[str, Any], search_by: tuple[str, ...]) -> _Where | None:
+        equal = tuple((name, input_clean(_php_text(args[name]))) for name in _FILTERS if _php_text(args.get(name)) != "")
+        names = [name for name, _ in equal]
+        like = None
+        if args.get("search") is not None and args.get("search_by") in search_by:
+            names += ["search", "search_by"]
+            search = input_clean(str(args["search"]))
+            if search not in ("", "0"):  # PHP's `if($this->search && ...)`
+                like = (str(args["search_by"]), _like(search))
+        return cls(equal, like, tuple(names)) if names else None
+
+    def matches(self, contact: Contact) -> bool:
+        for name, value in self.equal:
+            held = getattr(contact, name)
+            if held is None:
+                return False  # NULL = '...' is never true
+            if isinstance(held, (bool, int)):
+                if _mysql_number(value) != int(held):
+                    return False
+            elif held.casefold() != value.casefold():
+                return False
+        if self.like is not None:
+            held = getattr(contact, self.like[0])
+            return held is not None and self.like[1].fullmatch(held) is not None
+        return True
+
+
+_FILTERS = ("continent_code", "country_code", "has_opted_out")
+
+
+def _php_text(value: Any) -> str:
+    """A query value back as the string PHP holds (the validator may have read "1" as True)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 def _listing(spec: Spec) -> _Listing:
@@ -247,8 +315,10 @@ def _listing(spec: Spec) -> _Listing:
         return tuple(params[name].schema.get("enum", ()))
 
     def default(name: str) -> Any:
-        # A default may sit beside a $ref (results_per_page), which resolving the schema drops.
-        return spec.at(params[name].schema_pointer).get("default", params[name].schema.get("default"))
+        # A default may sit beside a $ref (results_per_page), which resolving the schema drops. The order's
+        # defaults are the platform's own (x-smsmock-default), not a value a client should send.
+        declared = spec.at(params[name].schema_pointer)
+        return declared.get("default", declared.get("x-smsmock-default", params[name].schema.get("default")))
 
     return _Listing(
         search_by=enum("search_by"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["CONTINENTS", "KEY_MAX", "VALUE_MAX", "Account", "Contact"]
+__all__ = ["CONTINENTS", "KEY_MAX", "NAME_MAX", "VALUE_MAX", "Account", "Contact"]
 
 # Country code -> continent code, for every code of the spec's CountryCode enum (data, not code).
 CONTINENTS: dict[str, str] = yaml.load(  # libyaml when present: part of every start-up
@@ -15,9 +15,9 @@ CONTINENTS: dict[str, str] = yaml.load(  # libyaml when present: part of every s
     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
 )
 
-# AltumCode cuts custom parameter keys at 64 characters and values at 512 (docs/platforms.md, SMSFlow:
-# custom parameters).
-KEY_MAX, VALUE_MAX = 64, 512
+# AltumCode cuts a contact's name at 256 characters, custom parameter keys at 64 and values at 512
+# (docs/platforms.md, SMSFlow: input cleaning).
+NAME_MAX, KEY_MAX, VALUE_MAX = 256, 64, 512
 
 
 @dataclass
