@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -913,43 +913,32 @@ def test_a_configured_rate_limit_refuses_then_recovers():
 # -- the spec's own examples, replayed ---------------------------------------
 
 
+# One session from the default seed (mockserver/seed.yaml) at the default start, 2026-01-15 09:30:00 UTC.
+EXAMPLE_SESSION: list[tuple[int, str, dict[str, Any] | str, str]] = [
+    (0, "get_group", {"sender_id": SENDER, "group_id": "GRP-0001"}, "found"),
+    (0, "list_contacts", {"sender_id": SENDER, "group_id": "GRP-0001"}, "two_contacts"),
+    (0, "get_contact", {"sender_id": SENDER, "group_id": "GRP-0001", "uid": "CON-0001"}, "found"),
+    (5, "create_group", "CreateGroup", "created"),
+    (5, "list_groups", {"sender_id": SENDER}, "two_groups"),
+    (15, "send_sms", "SendSmsDocumented", "queued"),
+    (15, "get_balance", {"sender_id": SENDER}, "balance"),
+    (16, "get_sms", {"uid": "SMS-0001"}, "delivered"),
+    (17, "send_sms", "SendSmsBulkScheduled", "scheduled"),
+    (17, "list_sms", {}, "history"),
+    (17, "send_campaign", "SendCampaign", "queued"),
+    (20, "create_contact", "CreateContact", "created"),
+    (60, "update_contact", "UpdateContact", "updated"),
+    (70, "update_group", "UpdateGroup", "renamed"),
+    (70, "delete_group", "DeleteGroup", "deleted"),
+    (70, "delete_contact", "DeleteContact", "deleted"),
+]
+
+
 def test_the_spec_examples_are_what_the_mock_answers():
-    """A session that reproduces the spec's success examples, body for body."""
-    provider = make(seed_with(balance=100000), start=datetime(2025, 6, 1, 9, 0, tzinfo=UTC))
-
-    def check(op_id: str, args: dict[str, Any], example: str) -> None:
-        assert call(provider, op_id, {"type": "plain", **args} if op_id.startswith("send") else args) == (
-            response_example(op_id, 200, example)["message"]
-        )
-
-    check("create_group", request_example("CreateGroup"), "created")
-    move_to(provider, datetime(2025, 6, 1, 9, 5, tzinfo=UTC))
-    check("create_contact", request_example("CreateContact"), "created")
-    move_to(provider, datetime(2025, 6, 1, 9, 6, tzinfo=UTC))
-    peter = {"sender_id": SENDER, "group_id": "GRP-0001", "phone": "254723456789", "first_name": "Peter"}
-    call(provider, "create_contact", peter)
-    move_to(provider, datetime(2025, 6, 1, 9, 10, tzinfo=UTC))
-    call(provider, "create_group", {"sender_id": SENDER, "name": "Mombasa Leads"})
-    group = {"sender_id": SENDER, "group_id": "GRP-0001"}
-    check("list_groups", {"sender_id": SENDER}, "two_groups")
-    check("get_group", group, "found")
-    check("list_contacts", group, "two_contacts")
-    check("get_contact", {**group, "uid": "CON-0001"}, "found")
-
-    move_to(provider, datetime(2025, 6, 2, 10, 15, tzinfo=UTC))
-    check("send_sms", request_example("SendSmsDocumented"), "queued")
-    check("get_balance", {"sender_id": SENDER}, "balance")
-    check("send_sms", request_example("SendSmsBulkScheduled"), "scheduled")
-    check("send_campaign", request_example("SendCampaign"), "queued")
-
-    move_to(provider, datetime(2025, 6, 3, 14, 20, tzinfo=UTC))
-    check("update_contact", request_example("UpdateContact"), "updated")
-    move_to(provider, datetime(2025, 6, 3, 14, 30, tzinfo=UTC))
-    check("update_group", request_example("UpdateGroup"), "renamed")
-    check("delete_group", request_example("DeleteGroup"), "deleted")
-    check("delete_contact", request_example("DeleteContact"), "deleted")
-
-    delivered = response_example("get_sms", 200, "delivered")["message"]
-    # The spec's example settles 4 s after the send; the mock settles after state.SETTLED_AFTER (3 s).
-    delivered["data"]["delivered_at"] = "2025-06-02 10:15:03"
-    assert call(provider, "get_sms", {"uid": "SMS-0001"}) == delivered
+    """The spec's success examples, body for body, as one session from the default seed."""
+    provider = make(SEED)
+    for minutes, op_id, args, example in EXAMPLE_SESSION:
+        move_to(provider, START + timedelta(minutes=minutes))
+        args = request_example(args) if isinstance(args, str) else args
+        args = {"type": "plain", **args} if op_id.startswith("send") else args
+        assert call(provider, op_id, args) == response_example(op_id, 200, example)["message"], (op_id, example)
