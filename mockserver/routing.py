@@ -90,13 +90,13 @@ class Router:
     def match(self, method: str, path: str) -> Match | Miss:
         """The operation for a method and path, or a :class:`Miss` saying why not."""
         method = method.upper()
-        lookup = "GET" if method == "HEAD" else method
+        head = method == "HEAD"
         allowed: list[Match] = []
         for route in (*self._static.get(path, ()), *self._templated):
             found = route.pattern.match(path)
             if found is None:
                 continue
-            if route.operation.method == lookup:
+            if route.operation.method == method or (head and route.operation.method == "GET" and _head_is_get(route.spec)):
                 return Match(route.spec, route.operation, found.groupdict())
             allowed.append(Match(route.spec, route.operation, found.groupdict()))
         if not allowed:
@@ -172,6 +172,13 @@ def rules(spec: Spec) -> Rules:
         )
 
     return spec.derive(("routing-rules",), read)
+
+
+def _head_is_get(spec: Spec) -> bool:
+    """A GET route answers HEAD (Laravel, AltumCode's router), unless the spec lists the verbs its paths take
+    and HEAD is not one (Frappe's whitelisted methods refuse it: docs/platforms.md, QuickFlow: verbs)."""
+    methods = rules(spec).methods
+    return not methods or "HEAD" in methods
 
 
 def _is_json(media: str) -> bool:

@@ -181,3 +181,12 @@ def test_send_and_campaign_answer_status_success_and_balance_running_balance(api
     body = {"message": {"status": "success", "message": "Balance retrieved",
                         "data": {"sender_id": SENDER, "balance": 99997.0}, "running_balance": 99997.0}}
     assert_answer(balance, 200, body)
+
+
+def test_head_is_not_a_whitelisted_verb_403(api: Api) -> None:
+    """HEAD is not among @frappe.whitelist()'s verbs: 403 PermissionError (its body never reaches the wire)."""
+    answer = api.request("HEAD", f"{BASE}/quickflow.sms.balance", headers=TOKEN, params={"sender_id": SENDER})
+    assert (answer.status, answer.text) == (403, "")
+    assert answer.headers["Cache-Control"] == NO_CACHE
+    entry = api.last()
+    assert (entry["outcome"], entry["reply"]["body"]) == ("unmatched", frappe_error("PermissionError", "Not permitted"))
