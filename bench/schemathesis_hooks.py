@@ -105,6 +105,24 @@ def wrong_verb_as_documented(ctx: Any, response: Any, case: Any) -> bool | None:
     twin = (document.get("paths") or {}).get(_slash_twin(case.operation.path)) or {}
     if str(response.request.method).lower() in twin:
         return None
+    taken = {str(m).upper() for m in (document.get("x-smsmock-routing") or {}).get("methods") or ()}
+    if str(response.request.method).upper() in taken:
+        # The platform takes this verb at every path (Frappe's @frappe.whitelist(): GET, POST, PUT, DELETE)
+        # and answers it as the documented operation: one of that operation's documented answers.
+        declared = case.operation.definition.raw.get("responses") or {}
+        if str(response.status_code) not in declared:
+            raise AssertionError(
+                f"{response.request.method} is a verb the platform takes (x-smsmock-routing.methods): the answer "
+                f"must be one {case.operation.path} documents, got {response.status_code}"
+            )
+        pointer = declared[str(response.status_code)].get("$ref") or (
+            f"#/paths/{case.operation.path.replace('~', '~0').replace('/', '~1')}/{case.operation.method.lower()}"
+            f"/responses/{response.status_code}"
+        )
+        problems = _body_problems(document, pointer, response.json())
+        if problems:
+            raise AssertionError(f"{response.request.method} answered as documented does not match {pointer}: {'; '.join(problems)}")
+        return None
     expected = _wrong_verb_answer(document)
     if expected is None:
         return None
