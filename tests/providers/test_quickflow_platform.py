@@ -16,6 +16,8 @@ import pytest
 from conftest import Answer, Api
 from test_quickflow_http import frappe_error
 
+pytest_plugins = ["pytester"]
+
 BASE = "/api/method"
 SENDER = "YOUR_SENDER_ID"
 KEY, SECRET = "your_api_key", "your_api_secret"
@@ -190,3 +192,28 @@ def test_head_is_not_a_whitelisted_verb_403(api: Api) -> None:
     assert answer.headers["Cache-Control"] == NO_CACHE
     entry = api.last()
     assert (entry["outcome"], entry["reply"]["body"]) == ("unmatched", frappe_error("PermissionError", "Not permitted"))
+
+
+# -- the plugin still fails a client that deviates ----------------------------------------------------------
+
+CLIENT_POSTING_BALANCE = """
+    import requests
+
+    def test_balance(smsmock):
+        answer = requests.post(smsmock.quickflow.base_url + "/quickflow.sms.balance",
+                               headers={"Authorization": "token your_api_key:your_api_secret"},
+                               json={"sender_id": "YOUR_SENDER_ID"})
+        assert answer.json()["message"]["running_balance"] == 100000.0
+"""
+
+
+def test_the_plugin_fails_a_test_whose_client_posts_to_a_get_method(pytester: pytest.Pytester) -> None:
+    """The platform answers the POST (the test's own assertion passes) and the contract check fails the test."""
+    pytester.makepyfile(CLIENT_POSTING_BALANCE)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "smsmock: 1 request broke the provider contract:",
+        "  POST /api/method/quickflow.sms.balance  [[]quickflow get_balance[]] answered 200",
+        "    - *POST is not the documented verb of get_balance (GET); the platform answers it as GET*",
+    ])
