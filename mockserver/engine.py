@@ -312,9 +312,9 @@ class Mock:
                 self._refuse_prefer(provider, op, incoming, entry, exc)
             else:
                 if override is not None:
-                    entry.outcome = override.source
-                    reply = Reply(override.status, override.body, {**self._common(provider), **override.headers})
-                    return Outcome(reply, latency, drop)
+                    entry.account, window = overrides.caller(provider, op, credentials)
+                    entry.outcome, entry.violations = override.source, [*entry.violations, *override.violations]
+                    return Outcome(overrides.reply(provider, op, override, window), latency, drop)
             if too_large and op.body:  # a body on an operation that takes none is not read at all
                 raise ProviderError(Kind.TOO_LARGE, f"the body is larger than {self.max_body} bytes")
             account = provider.authenticate(credentials, op)

@@ -382,6 +382,15 @@ class Spec:
                 return self.deref(self.at(operation.responses[key]), operation.responses[key])
         return None
 
+    def response_headers(self, operation: Operation, status: int | str) -> dict[str, tuple[dict[str, Any], str]]:
+        """The headers the response for a status declares: name -> (header object, its pointer), looked up once."""
+        def look_up() -> dict[str, tuple[dict[str, Any], str]]:
+            response, where = self.response(operation, status) or ({}, "")
+            declared = response.get("headers") or {}
+            return {name: self.deref(node, pointer_join(where, "headers", name)) for name, node in declared.items()}
+
+        return self.derive(("response headers", operation.pointer, str(status)), look_up)
+
 
 def load_spec(path: str | Path) -> Spec:
     """Parse one OpenAPI file into a :class:`Spec`."""

@@ -147,7 +147,7 @@ class ProviderHandle(Generic[Operation]):
             raise ValueError(f"{self.name} has no operation {operation!r}")
         problems = answer_problems(self.spec, op, status, body, headers or {})
         if problems and strict:
-            raise ValueError(f"{self.name} {operation} never answers so: " + "; ".join(problems))
+            raise ValueError(f"{self.name} {operation} never answers like this: " + "; ".join(problems))
         self._mock.add_fault(Fault(self.name, operation, status, times=times, body=body, headers=headers or {}))
 
     def delay(self, operation: Operation, seconds: float, times: int | None = 1) -> None:
