@@ -91,8 +91,8 @@ def _missing(error: Any) -> list[str]:
     return [name for name in error.validator_value if name not in instance]
 
 
-def _extra(error: Any, schema_properties: set[str], patterns: list[re.Pattern[str]]) -> list[str]:
-    instance = error.instance if isinstance(error.instance, dict) else {}
+def _extra(error: Any, schema_properties: set[str], patterns: list[re.Pattern[str]], fields: Any) -> list[str]:
+    instance = error.instance if isinstance(error.instance, dict) else fields if isinstance(fields, dict) else {}
     return [n for n in instance if n not in schema_properties and not any(p.search(n) for p in patterns)]
 
 
@@ -355,8 +355,12 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
                 if name not in missing:
                     missing.add(name)
                     violations.append(Violation("body", name, "required", "is required but missing"))
-        elif error.validator in ("additionalProperties", "unevaluatedProperties") and not path:
-            for extra in _extra(error, set(properties), [rx for rx, _ in patterns]):
+        elif not path and (error.validator in ("additionalProperties", "unevaluatedProperties") or "propertyNames" in error.schema_path):
+            # A name `propertyNames` rules out (the schema keeps additionalProperties for SDK generators) is an
+            # unknown field too.
+            for extra in _extra(error, set(properties), [rx for rx, _ in patterns], fields):
+                if extra in unknown:
+                    continue
                 unknown.add(extra)
                 violations.append(
                     Violation("body", extra, "unknown", f"is not documented for {operation.operation_id}", received=fields.get(extra), ignored=True)

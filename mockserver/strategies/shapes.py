@@ -127,9 +127,12 @@ def _spread(families: tuple[str, ...], declared: frozenset[str], arguments: dict
 
 
 def wire(value: Any) -> str:
-    """A value as a query, path or form string (the engine coerces it back by the schema)."""
+    """A value as a query, path or form string (the engine coerces it back by the schema).
+
+    A boolean is written 1 or 0, the one spelling every platform reads as one: the PHP platforms take no
+    other (docs/platforms.md, QuickCom: booleans and `in` rules; SMSFlow: filters)."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return value if isinstance(value, str) else str(value)
