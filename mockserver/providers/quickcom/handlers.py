@@ -207,6 +207,7 @@ class QuickComProvider(QuickComEnvelope):
     # -- helpers --------------------------------------------------------------
 
     def _template(self, record: Account, template_id: str) -> Template:
+        """The account's approved template, else 404 (docs/platforms.md, QuickCom: an unknown template)."""
         template = record.templates.get(template_id)
         if template is None or template.status != APPROVED:
             raise ProviderError(

@@ -92,7 +92,7 @@ class SMSFlowEnvelope(Provider):
             page = result.data
             sent = _last(incoming.query if incoming else [])
             # `$_GET['page'] ?? 1`: meta.page is the page as the client wrote it (docs/platforms.md, SMSFlow:
-            # the page).
+            # the page and the links).
             meta = {**page.meta, "page": sent["page"]} if "page" in sent else page.meta
             return {"data": page.items, "meta": meta, "links": self._links(operation, page, sent, incoming)}
         return None if result.data is None else {"data": result.data}
@@ -101,7 +101,8 @@ class SMSFlowEnvelope(Provider):
         """The list's links on the base URL the client used, repeating what the platform took from its query.
 
         AltumCode's paginator writes ``<collection>?<Filters::get_get()>&page=N``; without filters the link is
-        the document's ``?page=N``. Values are URL-encoded (docs/platforms.md, SMSFlow: links).
+        the document's ``?page=N``. Values are URL-encoded (docs/platforms.md, SMSFlow: the page and the
+        links).
         """
         origin = incoming.origin if incoming is not None and incoming.origin else None
         base = (origin + self.spec.base_path) if origin else self.spec.base_url

@@ -110,7 +110,7 @@ class SMSFlowProvider(SMSFlowEnvelope):
     def list_contacts(self, account: str, args: dict[str, Any]) -> Ok:
         """One page of the account's contacts, filtered and ordered as AltumCode's ``Filters`` does.
 
-        docs/platforms.md, SMSFlow: list parameters, filters and the page.
+        docs/platforms.md, SMSFlow: list parameters; filters; the page and the links.
         """
         contacts = self._accounts[account].contacts.values()
         where = _Where.of(args, self._listing.search_by)
