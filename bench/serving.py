@@ -525,9 +525,11 @@ def in_process(args: argparse.Namespace, seed_path: Path, answers: Path) -> None
 
     from bench.bare import create
     from smsmock.app import create_app, load_seed
+    from smsmock.cli import settle_garbage_collector
     from smsmock.state import Clock
 
     mock_app = create_app(seed=load_seed(str(seed_path)), clock=Clock(None))
+    settle_garbage_collector()  # as `smsmock serve` does (the bare view gains alike: the setting is the process')
     mock_app.test_client().post("/__smsmock/api/limits", json={"provider": "quickcom", "limit": None, "window": 60})
     bare_app = create(json.loads(answers.read_text(encoding="utf-8")))
 
