@@ -319,3 +319,26 @@ def test_a_client_that_is_not_installed_is_never_imported(pytester: pytest.Pytes
         """
     )
     pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:anyio", "-p", "no:schemathesis", "-p", "no:respx").assert_outcomes(passed=1)
+
+
+def test_a_client_first_imported_during_the_test_is_intercepted_from_then_on(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_lazy_imports(smsmock):
+            assert "httpx" not in sys.modules and "aiohttp" not in sys.modules  # not imported for the test
+            import httpx  # as application code may, inside a function
+
+            answer = httpx.get(smsmock.quickcom.base_url + "/check-balance", params=smsmock.quickcom.credentials)
+            assert answer.status_code == 200
+            assert "aiohttp" not in sys.modules
+
+        def test_next_test_already_imported(smsmock):
+            import httpx
+
+            answer = httpx.get(smsmock.quickcom.base_url + "/check-balance", params=smsmock.quickcom.credentials)
+            assert answer.status_code == 200
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:anyio", "-p", "no:schemathesis", "-p", "no:respx").assert_outcomes(passed=2)
