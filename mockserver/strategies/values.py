@@ -56,7 +56,8 @@ _SCHEME_VALUES: dict[str, Callable[[dict[str, Any]], st.SearchStrategy[str]]] = 
     "appKey": lambda a: st.just(a["app_key"]),
     "appSecret": lambda a: st.just(a["app_secret"]),
     "keySecretHeader": lambda a: st.just(f"{a['app_key']}-{a['app_secret']}"),
-    "bearerAuth": lambda a: st.sampled_from(["Bearer", "bearer"]).map(lambda b: f"{b} {a['api_key']}"),
+    # AltumCode reads /Bearer\s(\S+)/: the scheme as written, one space (docs/platforms.md, SMSFlow: Bearer keys).
+    "bearerAuth": lambda a: st.just(f"Bearer {a['api_key']}"),
 }
 
 
