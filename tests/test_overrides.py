@@ -29,8 +29,8 @@ def _documented() -> Iterator[tuple[str, str, int, str | None]]:
     for provider, spec in SPECS.items():
         for op in spec.operations:
             for status in filter(str.isdigit, op.responses):
-                response, _ = spec.response(op, status) or ({}, "")
-                content = (response.get("content") or {}).get("application/json") or {}
+                response, _ = spec.deref(spec.at(op.responses[status]), op.responses[status])
+                content: dict[str, Any] = (response.get("content") or {}).get("application/json") or {}
                 for example in list(content.get("examples") or {}) or [None]:
                     yield provider, op.operation_id, int(status), example
 
@@ -263,7 +263,8 @@ def test_a_fault_added_through_the_mock_with_a_bad_body_is_recorded_too(lenient_
 
     assert answer.status_code == 429
     assert [str(v) for v in handle.violations] == [
-        "answer given by the test is not one the spec allows for 429: body exc_type: 'TooManyRequestsError' was expected"
+        "answer given by the test is not one the spec allows for 429: "
+        "body exc_type: 'TooManyRequestsError' was expected"
     ]
 
 
