@@ -19,11 +19,14 @@ __all__ = ["CAPS", "Journal", "JournalEntry", "Rejection", "is_secret", "mask", 
 TEXT_CAP = 4096  # characters of a request body or an answer's string kept
 ITEMS_CAP = 50  # items of an answer's list kept
 WIRE_CAP = 4096  # answers up to this size are kept whole, as their wire bytes; longer ones abridged
-# Characters kept of each part of a request, whatever the client sends (names and values together): with
-# the body, the arguments, the violations and the answer, an entry holds at most about 30,000 characters,
-# so the journal's 1,000 entries stay within the bound the README states (bench/hostile_memory.py).
-CAPS = {"path": 1024, "headers": 4096, "query": 4096, "form": 4096, "args": 4096, "violations": 4096, "error": 2048}
+# What is kept of each part of a request, whatever the client sends, in bytes of text as Python holds it (a
+# character outside Latin-1 takes 2 or 4): with the body, the answer and the records around them, an entry
+# holds at most about 50 KB, so the journal's 1,000 entries stay within the bound the README states
+# (bench/hostile_memory.py).
+CAPS = {"path": 1024, "headers": 2048, "query": 4096, "form": 4096, "args": 4096, "violations": 4096, "error": 2048}
 NAME_CAP = 256  # characters of one header, query or form field name
+PAIRS_CAP = 32  # headers, query parameters or form fields kept of one request
+VIOLATIONS_CAP = 20  # violations kept of one request
 MORE = "…"  # marks what was cut
 
 # Credential names, whatever the provider calls them: shown as their first characters and a mask.
@@ -77,18 +80,32 @@ def clip(text: str, cap: int = TEXT_CAP) -> str:
     return text if len(text) <= cap else text[:cap] + f"{MORE} ({len(text)} characters)"
 
 
+def _width(text: str) -> int:
+    """Bytes a character of this text takes in memory (CPython's compact strings: 1, 2 or 4)."""
+    if text.isascii():
+        return 1
+    top = max(text)
+    return 1 if top <= "\xff" else 2 if top <= "\uffff" else 4
+
+
+def cost(pairs: Any) -> int:
+    """The bytes of text of name/value pairs, as :func:`capped_pairs` counts them."""
+    return sum(len(name) * _width(name) + len(value) * _width(value) for name, value in pairs)
+
+
 def capped_pairs(pairs: Any, budget: int) -> list[tuple[str, str]]:
-    """Name/value pairs as the journal keeps them: at most ``budget`` characters in all, then a count of the rest."""
+    """Name/value pairs as the journal keeps them: at most PAIRS_CAP, ``budget`` bytes of text in all, then a count of the rest."""
     kept: list[tuple[str, str]] = []
     left = budget
     items = list(pairs)
     for index, (name, value) in enumerate(items):
-        if left <= 0:
+        if left <= 0 or index >= PAIRS_CAP:
             kept.append((MORE, f"{len(items) - index} more"))
             break
-        name = clip(name, min(NAME_CAP, left))
-        value = clip(value, max(left - len(name), 0))
-        left -= len(name) + len(value)
+        name = clip(name, min(NAME_CAP, left // _width(name)))
+        left -= len(name) * _width(name)
+        value = clip(value, max(left, 0) // _width(value))
+        left -= len(value) * _width(value)
         kept.append((name, value))
     return kept
 
@@ -96,8 +113,9 @@ def capped_pairs(pairs: Any, budget: int) -> list[tuple[str, str]]:
 def bounded(value: Any, budget: int, depth: int = 0) -> tuple[Any, int]:
     """A JSON value cut to at most about ``budget`` characters of text, and what it used."""
     if isinstance(value, str):
-        kept = clip(value, max(budget, 0))
-        return kept, len(kept)
+        width = _width(value)
+        kept = clip(value, max(budget, 0) // width)
+        return kept, len(kept) * width
     if depth > 8 or budget <= 0:
         return (MORE, 1) if isinstance(value, (list, dict, tuple)) else (value, 8)
     used = 0
@@ -173,13 +191,13 @@ class JournalEntry(Mapping[str, Any]):
     def of(cls, incoming: Incoming, when: datetime) -> JournalEntry:
         """A new entry for a request, every part capped: a hostile client cannot make it large."""
         headers = incoming.headers
-        if len(headers) > 64 or sum(len(k) + len(v) for k, v in headers.items()) > CAPS["headers"]:
+        if len(headers) > PAIRS_CAP or cost(headers.items()) > CAPS["headers"]:
             headers = dict(capped_pairs(headers.items(), CAPS["headers"]))
         query = incoming.query
-        if len(query) > 64 or sum(len(k) + len(v) for k, v in query) > CAPS["query"]:
+        if len(query) > PAIRS_CAP or cost(query) > CAPS["query"]:
             query = capped_pairs(query, CAPS["query"])
         form = incoming.form
-        if form is not None and (len(form) > 64 or sum(len(k) + len(v) for k, v in form) > CAPS["form"]):
+        if form is not None and (len(form) > PAIRS_CAP or cost(form) > CAPS["form"]):
             form = capped_pairs(form, CAPS["form"])
         body = incoming.body
         return cls(
@@ -200,7 +218,7 @@ class JournalEntry(Mapping[str, Any]):
         if self.violations:
             left = CAPS["violations"]
             kept = []
-            for violation in self.violations[:50]:
+            for violation in self.violations[:VIOLATIONS_CAP]:
                 received, used = bounded(violation.received, min(left, 512))
                 expected, more = bounded(violation.expected, min(left, 512))
                 kept.append(replace(violation, message=clip(violation.message, 512), received=received, expected=expected))

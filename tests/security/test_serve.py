@@ -78,6 +78,8 @@ def test_the_state_is_kept_across_restarts(tmp_path: Path) -> None:
         assert requests.post(f"{base}/api/method/quickflow.sms.send", json=SEND, headers=QUICKFLOW, timeout=5).status_code == 200
         assert requests.post(f"{base}/__smsmock/api/seed", json={"smsflow": {"accounts": [{"api_key": "KEPT", "user_id": 5}]}}, timeout=5).status_code == 200
         assert requests.post(f"{base}/__smsmock/api/faults", json={"operation": "list_contacts", "status": 401, "times": 2}, timeout=5).status_code == 201
+        # a day on: every message settled, so that the few seconds of the restart change no status
+        assert requests.post(f"{base}/__smsmock/api/clock", json={"advance": 86400}, timeout=5).status_code == 200
         before = requests.get(f"{base}/__smsmock/api/state", timeout=5).json()
         journal = requests.get(f"{base}/__smsmock/api/journal", timeout=5).json()
     finally:
