@@ -146,8 +146,8 @@ def forget_long_urls(wsgi: Any) -> Any:
     return app
 
 
-class _Stop(Exception):
-    """SIGTERM: stop as Ctrl-C does."""
+class _Stop(BaseException):
+    """SIGTERM: stop as Ctrl-C does (a BaseException, as KeyboardInterrupt: waitress's loop catches any Exception)."""
 
 
 def settle_allocator() -> None:

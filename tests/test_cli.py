@@ -42,9 +42,15 @@ def _start(*args: str) -> tuple[subprocess.Popen[str], int, list[str]]:
     return process, port, lines
 
 
-def _stop(process: subprocess.Popen[str]) -> tuple[int, str]:
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=10)
+def _stop(process: subprocess.Popen[str], sent: int = signal.SIGINT) -> tuple[int, str]:
+    """Stop the server as a user does (Ctrl-C, or ``sent``): its exit code and everything it printed."""
+    process.send_signal(sent)
+    try:
+        out, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never leave a server behind, and fail
+        process.communicate()
+        raise
     return process.returncode, out
 
 

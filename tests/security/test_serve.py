@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,9 +25,7 @@ SEND = {"recipient": "254700000001", "sender_id": "YOUR_SENDER_ID", "message": "
 
 
 def _terminate(process: subprocess.Popen[str]) -> tuple[int, str]:
-    process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=15)
-    return process.returncode, out
+    return _stop(process, signal.SIGTERM)
 
 
 def test_beyond_loopback_it_warns_prints_real_addresses_and_the_admin_api_needs_the_token() -> None:
@@ -63,9 +62,27 @@ def test_a_given_admin_token_is_required_on_loopback_too_and_not_echoed() -> Non
         _stop(process)
 
 
-def test_sigterm_prints_the_stopped_line() -> None:
-    process, _, _ = _start()
-    code, out = _terminate(process)
+def test_sigterm_prints_the_stopped_line_even_with_requests_under_way() -> None:
+    process, port, _ = _start()
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            try:
+                requests.get(f"http://127.0.0.1:{port}/api/v1/check-balance?app_key=YOUR_KEY&app_secret=YOUR_SECRET", timeout=5)
+            except requests.RequestException:
+                pass
+
+    clients = [threading.Thread(target=busy) for _ in range(4)]
+    for client in clients:
+        client.start()
+    try:
+        requests.get(f"http://127.0.0.1:{port}/__smsmock/api/state", timeout=5)
+        code, out = _terminate(process)
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
     assert (code, out.strip().splitlines()[-1]) == (0, "smsmock stopped.")
     assert "Traceback" not in out
 
