@@ -143,7 +143,8 @@ def index() -> Response:
                 "GET /__smsmock/api/state": "every provider's state and the clock",
                 "POST /__smsmock/api/reset": "back to the seed (body: a new seed to use from now on)",
                 "POST /__smsmock/api/seed": "add a seed's accounts and records to the state",
-                "GET /__smsmock/api/journal?since=N&provider=&operation=&outcome=": "the requests answered",
+                "GET /__smsmock/api/journal?since=N&limit=&provider=&operation=&outcome=":
+                    "the requests answered, a page at a time (next: the since of the rest)",
                 "GET /__smsmock/api/journal/<seq>": "one request and its answer",
                 "GET /__smsmock/api/outbox?provider=&recipient=&text=&since=&limit=": "the messages sent, newest first",
                 "GET /__smsmock/api/outbox/wait?provider=&recipient=&text=&since=&timeout=5":
@@ -156,6 +157,7 @@ def index() -> Response:
                 "POST /__smsmock/api/deliver": '{"ids": [...]} or {} for all: settle messages now',
                 "GET|POST|DELETE /__smsmock/api/faults": "injected answers, latency and dropped connections",
                 "POST /__smsmock/api/limits": '{"provider": ..., "limit": N or null, "window": seconds}',
+                "POST /__smsmock/api/login": '{"code": ...}: the one-time code of the login link, for the admin token',
             },
         }
     )

@@ -8,7 +8,9 @@ import pytest
 import requests
 from flask import Flask
 
+from smsmock.admin_input import Guard
 from smsmock.app import create_app, get_mock
+from smsmock.extension import feed_for, set_guard
 from smsmock.pytest_plugin.server import LiveServer
 from test_outbox_page import chromium
 
@@ -179,4 +181,22 @@ def test_the_page_shows_hostile_text_as_text_and_isolates_bidi_controls(browser:
     assert "<U+202E>txt.exe" in raw and "\u202e" not in raw  # the control is shown, not obeyed
     assert "token your••••" in raw and "your_api_secret" not in raw
     assert browser.execute_script("return window.pwned") is None
+    browser.get("about:blank")
+
+
+def test_the_login_link_gives_the_page_its_token_once(browser: Any, mock_server: tuple[Flask, LiveServer]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    app, live = mock_server
+    guard = Guard.for_server("127.0.0.1", token="page-token")
+    set_guard(app, guard)
+    code = guard.login_code()
+    browser.get(f"{live.url}/__smsmock/#login={code}")
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.ID, "live").text == "Live")
+    WebDriverWait(browser, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#messages tr")) == 1)
+    assert browser.execute_script("return location.hash") == ""  # the spent code leaves the address bar
+    assert browser.execute_script("return sessionStorage.getItem('smsmock-admin-token')") == "page-token"
+    assert requests.post(f"{live.url}/__smsmock/api/login", json={"code": code}, timeout=10).status_code == 403
+    feed_for(app).changed()  # end the page's long poll
     browser.get("about:blank")
