@@ -56,9 +56,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = None  # the dispatch path answers 413 in the provider's format
     install(app, mock)
     app.register_blueprint(blueprint, url_prefix="/__smsmock")
-    view = edge.serve
-    view.provide_automatic_options = False  # type: ignore[attr-defined]
-    app.add_url_rule("/", "serve_root", view, defaults={"path": ""}, methods=edge.METHODS)
-    app.add_url_rule("/<path:path>", "serve", view, methods=edge.METHODS)
     app.register_error_handler(HTTPException, edge.http_error)
+    # Provider paths skip Flask's per-request layer: the front hands them to the mock's dispatch.
+    app.wsgi_app = edge.Front(app.wsgi_app, mock)  # type: ignore[method-assign]
     return app

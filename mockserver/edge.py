@@ -1,76 +1,100 @@
 """The request edge: a WSGI request normalised once into an ``Incoming``, and an ``Outcome`` sent back.
 
-Every transport meets the mock here: the standalone server, the live-server fixture and the in-process
-interceptors all call the same Flask view, which calls :meth:`Mock.dispatch`.
+Every transport meets the mock here: the standalone server (through the ASGI front), the live-server
+fixture and the in-process interceptors all call the app's WSGI callable, whose :class:`Front` hands
+provider requests to :meth:`Mock.dispatch`.
 """
 from __future__ import annotations
 
 import io
 import socket
 import time
-from typing import Iterator
+import logging
+from typing import TYPE_CHECKING, Iterable, Iterator
 from urllib.parse import parse_qsl
 
-from flask import Response, request
+from flask import Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.formparser import FormDataParser
+from werkzeug.http import HTTP_STATUS_CODES, parse_options_header
 from werkzeug.wsgi import get_content_length, get_input_stream
 
-from .extension import get_mock
+from .engine import ContractDrift, Mock
 from .validation import FORM_TYPES, Incoming
 from .wire import dumps
 
-__all__ = ["FAULTS", "METHODS", "http_error", "serve"]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["ADMIN", "FAULTS", "Front", "http_error", "normalise"]
+
+log = logging.getLogger("smsmock")
+ADMIN = "/__smsmock"  # the admin blueprint and the page: served by Flask
 
 # The WSGI environ key where an in-process interceptor asks for a fault's latency and drop instead of
 # having them played out here: it waits up to its client's timeout and raises its client's own errors.
 FAULTS = "smsmock.faults"
 
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
-
 _HEADER_NAMES = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}  # environ key -> header name
 
 
-def serve(path: str) -> Response:
-    """The catch-all view: one request through the mock's dispatch path."""
-    mock = get_mock()
-    incoming, too_large = _incoming(mock.max_body)
-    outcome = mock.dispatch(incoming, too_large)
-    faults = request.environ.get(FAULTS)
-    if faults is not None:  # an in-process interceptor waits or drops as its own client would see it
-        faults["latency"], faults["drop"] = outcome.latency, outcome.drop
+class Front:
+    """The app's WSGI entry: provider paths go straight to the mock's dispatch, ``/__smsmock/`` to Flask.
+
+    Flask's per-request layer (its Request object, URL map and Response) costs more than the mock's own
+    dispatch, and a provider request needs none of it; Flask stays the application for the admin blueprint
+    and the page (its documented ``wsgi_app`` middleware hook puts this in front).
+    """
+
+    def __init__(self, flask_wsgi: WSGIApplication, mock: Mock, admin_prefix: str = ADMIN) -> None:
+        self.flask_wsgi = flask_wsgi
+        self.mock = mock
+        self.admin_prefix = admin_prefix
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(self.admin_prefix):
+            return self.flask_wsgi(environ, start_response)
+        return self.answer(environ, start_response)
+
+    def answer(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """One provider request through the dispatch path, and its answer as the server sends it."""
+        try:
+            incoming, too_large = normalise(environ, self.mock.max_body)
+            outcome = self.mock.dispatch(incoming, too_large)
+        except ContractDrift:
+            raise  # strict mode (the test suite): the mock broke its own spec, and the test must see it
+        except Exception:  # noqa: BLE001 - never a traceback to a client, never a second dispatch
+            log.exception("smsmock: internal error answering %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            return _send(start_response, 500, [("Content-Type", "application/json")], dumps({"message": "Server Error"}), environ)
+        faults = environ.get(FAULTS)
+        if faults is not None:  # an interceptor or the ASGI front waits or drops as its own client would see it
+            faults["latency"], faults["drop"] = outcome.latency, outcome.drop
+            if outcome.drop:
+                return _send(start_response, 200, [], b"", environ)
+        elif outcome.latency:
+            time.sleep(outcome.latency)
         if outcome.drop:
-            return Response(b"", status=200)
-    elif outcome.latency:
-        time.sleep(outcome.latency)
-    reply = outcome.reply
-    if outcome.drop:
-        return _drop()
-    if outcome.wire is None:
-        return Response(b"", status=reply.status, headers=reply.headers, content_type="text/html; charset=UTF-8")
-    return Response(outcome.wire, status=reply.status, headers=reply.headers, content_type="application/json")
+            return _drop(environ, start_response)
+        reply = outcome.reply
+        headers = list(reply.headers.items())
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers.append(("Content-Type", "text/html; charset=UTF-8" if outcome.wire is None else "application/json"))
+        return _send(start_response, reply.status, headers, outcome.wire or b"", environ)
+
+
+def _send(start_response: StartResponse, status: int, headers: list[tuple[str, str]], body: bytes, environ: WSGIEnvironment) -> list[bytes]:
+    """Start the response as werkzeug's Response would (status text, Content-Length; no body for HEAD)."""
+    start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'UNKNOWN').upper()}", [*headers, ("Content-Length", str(len(body)))])
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
 def http_error(error: HTTPException) -> Response:
-    """Anything Flask itself refuses (an unknown verb) still goes through the providers' dispatch, once.
-
-    An internal error (500) is never dispatched again: the request may already have been answered,
-    journaled and charged (dispatch answers a handler's own failure itself).
-    """
-    code = error.code or 500
-    if request.path.startswith("/__smsmock"):
-        return Response(dumps({"error": error.description}), status=code, mimetype="application/json")
-    environ = request.environ
-    if code >= 500 or environ.get("smsmock.dispatched"):
-        return Response(dumps({"message": "Server Error"}), status=code, mimetype="application/json")
-    environ["smsmock.dispatched"] = True
-    return serve(request.path.lstrip("/"))
+    """What Flask itself refuses under ``/__smsmock/`` (an unknown page, a wrong verb), as JSON."""
+    return Response(dumps({"error": error.description}), status=error.code or 500, mimetype="application/json")
 
 
-def _incoming(limit: int) -> tuple[Incoming, bool]:
-    """The current request, normalised once, straight from the WSGI environ; True when the body is over the limit."""
-    current = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per field
-    environ = current.environ
+def normalise(environ: WSGIEnvironment, limit: int) -> tuple[Incoming, bool]:
+    """A WSGI request normalised once, straight from its environ; True when the body is over the limit."""
     length = get_content_length(environ)
     too_large = length is not None and length > limit
     raw = b"" if too_large or length == 0 else get_input_stream(environ).read(limit + 1)
@@ -93,7 +117,7 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
         try:
             if mimetype == "multipart/form-data":
                 _, fields, files = FormDataParser(max_content_length=limit).parse(
-                    io.BytesIO(raw), mimetype, len(raw), current.mimetype_params
+                    io.BytesIO(raw), mimetype, len(raw), parse_options_header(content_type)[1]
                 )
                 form = list(fields.items(multi=True))
                 form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
@@ -102,9 +126,11 @@ def _incoming(limit: int) -> tuple[Incoming, bool]:
         except (ValueError, HTTPException):
             form = []  # a truncated or malformed form reads as no fields, as PHP and Frappe do
     query = environ.get("QUERY_STRING", "")
+    # PEP 3333 carries the path as latin-1 characters of its bytes; werkzeug's request.path decodes them so.
+    path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
     incoming = Incoming(
-        method=current.method,
-        path=current.path,
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        path="/" + path.lstrip("/"),
         # request.args without its MultiDict: invalid bytes stay percent-encoded, as werkzeug keeps them
         query=_pairs(query.encode("latin1").decode()) if query else [],
         headers=headers,
@@ -126,14 +152,14 @@ def _pairs(text: str) -> list[tuple[str, str]]:
     return [(name, value) for name, _, value in (part.partition("=") for part in text.split("&") if part)]
 
 
-def _drop() -> Response:
+def _drop(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
     """Close the client's connection without an answer (an injected fault).
 
     Under waitress the socket is shut down, so the client sees the server hang up with no response
     (``requests.ConnectionError``). Elsewhere (the Flask test client, other servers) the body fails
     mid-way, which every client also reports as a broken connection.
     """
-    probe = request.environ.get("waitress.client_disconnected")
+    probe = environ.get("waitress.client_disconnected")
     channel = getattr(probe, "__self__", None)
     sock = getattr(channel, "socket", None)
     if sock is not None:
@@ -141,8 +167,9 @@ def _drop() -> Response:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        return Response(b"", status=200)
-    return Response(_broken_body(), status=200, headers={"Content-Length": "1024"})
+        return _send(start_response, 200, [], b"", environ)
+    start_response("200 OK", [("Content-Length", "1024")])
+    return _broken_body()
 
 
 def _broken_body() -> Iterator[bytes]:
