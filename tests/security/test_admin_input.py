@@ -183,3 +183,10 @@ def test_random_admin_calls_never_leave_the_server_answering_5xx() -> None:
 def _fault_500(app: Flask) -> bool:
     """A 500 the user injected on purpose (a fault whose status is 500) is not a failure."""
     return any(e.outcome == "fault" and e.status == 500 for e in get_mock(app).journal.entries())
+
+
+def test_a_long_filter_is_refused_not_echoed(app: Flask) -> None:
+    answer = app.test_client().get("/__smsmock/api/outbox/wait?timeout=0&text=" + "x" * 100_000)
+    assert (answer.status_code, answer.get_json()) == (400, {"error": "text: at most 200 characters"})
+    since = app.test_client().get("/__smsmock/api/journal?since=" + "9" * 10_000)
+    assert since.status_code == 400 and len(since.get_data()) < 400
