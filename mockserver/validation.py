@@ -92,7 +92,8 @@ def _missing(error: Any) -> list[str]:
 
 
 def _extra(error: Any, schema_properties: set[str], patterns: list[re.Pattern[str]], fields: Any) -> list[str]:
-    instance = error.instance if isinstance(error.instance, dict) else fields if isinstance(fields, dict) else {}
+    instance = error.instance if error is not None and isinstance(error.instance, dict) else fields
+    instance = instance if isinstance(instance, dict) else {}
     return [n for n in instance if n not in schema_properties and not any(p.search(n) for p in patterns)]
 
 
@@ -355,20 +356,19 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
                 if name not in missing:
                     missing.add(name)
                     violations.append(Violation("body", name, "required", "is required but missing"))
-        elif not path and (error.validator in ("additionalProperties", "unevaluatedProperties") or "propertyNames" in error.schema_path):
-            # A name `propertyNames` rules out (the schema keeps additionalProperties for SDK generators) is an
-            # unknown field too.
-            for extra in _extra(error, set(properties), [rx for rx, _ in patterns], fields):
-                if extra in unknown:
-                    continue
-                unknown.add(extra)
-                violations.append(
-                    Violation("body", extra, "unknown", f"is not documented for {operation.operation_id}", received=fields.get(extra), ignored=True)
-                )
+        elif error.validator in ("additionalProperties", "unevaluatedProperties") and not path:
+            unknown.update(_extra(error, set(properties), [rx for rx, _ in patterns], fields))
         else:
             message, wanted = _schema_message(error)
             violations.append(Violation("body", name, str(error.validator), message, inner, wanted, error.instance))
     if isinstance(fields, dict):
+        # Every undocumented field, whether the schema refuses it or (SMSFlow's form, whose additionalProperties
+        # serve SDK generators) admits it: the platform ignores it, the journal names it.
+        unknown.update(_extra(None, set(properties), [rx for rx, _ in patterns], fields))
+        for extra in sorted(unknown, key=list(fields).index):
+            violations.append(
+                Violation("body", extra, "unknown", f"is not documented for {operation.operation_id}", received=fields.get(extra), ignored=True)
+            )
         for name, value in fields.items():
             if name not in unknown:
                 args[name] = value
