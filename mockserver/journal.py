@@ -88,9 +88,13 @@ def _width(text: str) -> int:
     return 1 if top <= "\xff" else 2 if top <= "\uffff" else 4
 
 
+def _size(item: Any) -> int:
+    return len(item) * _width(item) if isinstance(item, str) else 8  # a value that is not text (a file field's None)
+
+
 def cost(pairs: Any) -> int:
     """The bytes of text of name/value pairs, as :func:`capped_pairs` counts them."""
-    return sum(len(name) * _width(name) + len(value) * _width(value) for name, value in pairs)
+    return sum(_size(name) + _size(value) for name, value in pairs)
 
 
 def capped_pairs(pairs: Any, budget: int) -> list[tuple[str, str]]:
@@ -102,10 +106,12 @@ def capped_pairs(pairs: Any, budget: int) -> list[tuple[str, str]]:
         if left <= 0 or index >= PAIRS_CAP:
             kept.append((MORE, f"{len(items) - index} more"))
             break
-        name = clip(name, min(NAME_CAP, left // _width(name)))
-        left -= len(name) * _width(name)
-        value = clip(value, max(left, 0) // _width(value))
-        left -= len(value) * _width(value)
+        if isinstance(name, str):
+            name = clip(name, min(NAME_CAP, left // _width(name)))
+        left -= _size(name)
+        if isinstance(value, str):
+            value = clip(value, max(left, 0) // _width(value))
+        left -= _size(value)
         kept.append((name, value))
     return kept
 
