@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import logging
 import secrets
 import signal
 import socket
@@ -146,8 +147,10 @@ def forget_long_urls(wsgi: Any) -> Any:
     return app
 
 
-class _Stop(BaseException):
-    """SIGTERM: stop as Ctrl-C does (a BaseException, as KeyboardInterrupt: waitress's loop catches any Exception)."""
+class _Stop(SystemExit):
+    """SIGTERM or SIGINT: stop the server. A SystemExit, because waitress's event loop re-raises only SystemExit,
+    KeyboardInterrupt and its own ExitNow from a channel's handler (anything else it logs and swallows, and a
+    signal can land while a channel is being served); its run() then shuts its threads down and returns."""
 
 
 def settle_allocator() -> None:
@@ -198,23 +201,29 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     port = int(server.effective_port)  # type: ignore[union-attr]
     made = token if token and not args.admin_token else None  # a token given on the command line is not echoed
-    print(_banner(app, args.host, port, guard.login_code() if token else None, made), flush=True)
-    settle_garbage_collector()
-    settle_allocator()
     stopping = threading.Event()
-    if state is not None:
-        threading.Thread(target=_keep, args=(app, state, args.state_interval, stopping), daemon=True).start()
 
     def _terminate(signum: int, frame: Any) -> None:
         raise _Stop
 
+    # Installed before the banner: a signal sent as soon as the banner is read stops the server cleanly too.
+    # SIGINT the same way: waitress's own KeyboardInterrupt path shuts its threads down while the listening
+    # socket still accepts, and then ours would wait for them a second time.
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     try:
+        print(_banner(app, args.host, port, guard.login_code() if token else None, made), flush=True)
+        settle_garbage_collector()
+        settle_allocator()
+        if state is not None:
+            threading.Thread(target=_keep, args=(app, state, args.state_interval, stopping), daemon=True).start()
         server.run()
     except (KeyboardInterrupt, _Stop):
         pass
     finally:
         stopping.set()
+        # Connections torn down by the stop are not errors worth a traceback on the operator's terminal.
+        logging.getLogger("waitress").setLevel(logging.CRITICAL)
         server.close()
         server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]  # requests under way finish
     if state is not None:

@@ -7,6 +7,8 @@ it has them).
 """
 from __future__ import annotations
 
+import time
+
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,8 @@ def test_a_misspelt_field_is_a_violation_the_test_can_read(mock: Any, client: st
     before = scenario.changed(mock)
     reply = _send(mock, client, scenario, misspelt=True)
     assert reply.status == scenario.refused
-    assert [(v.provider, v.operation, v.location, v.name) for v in mock.violations] == scenario.violations
+    # The order of one request's violations is not part of the contract: compared as a set of what broke.
+    assert sorted((v.provider, v.operation, v.location, v.name) for v in mock.violations) == sorted(scenario.violations)
     assert scenario.changed(mock) == before
 
 
@@ -86,7 +89,12 @@ def test_a_delay_past_the_clients_timeout_raises_its_own_timeout(mock: Any, clie
     mock.providers[provider].delay(scenario.operation, 2.0)
     with pytest.raises(TIMEOUT[client]):
         _send(mock, client, scenario, timeout=0.2)
-    assert scenario.changed(mock) == before + 1  # processed, then the answer came too late
+    # Processed, then the answer came too late. On a live server the request may still be on its way to the
+    # dispatch when the client gives up (a loaded machine): it is looked for until it has been processed.
+    deadline = time.monotonic() + 5
+    while scenario.changed(mock) != before + 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert scenario.changed(mock) == before + 1
 
 
 @clients
