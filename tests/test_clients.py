@@ -139,6 +139,6 @@ def test_a_violation_fails_the_test_on_every_client_and_both_fixtures(pytester: 
             assert reply.status == 422  # the client swallows it: the contract check fails the test anyway
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = pytester.runpytest("-p", "no:randomly", "-rN")  # no short summary: CI=true prints messages there in full
     result.assert_outcomes(failed=8)
     assert result.stdout.str().count("query parameter 'mobile_number' is not documented for send_message") == 8
