@@ -141,7 +141,8 @@ class Rules:
     methods: frozenset[str]  # verbs every documented path takes, answered as its documented operation
     options: str | None  # the response OPTIONS gets on a documented path (None: a wrong verb like any other)
     options_anywhere: bool  # OPTIONS is answered so on any path of the platform, known or not
-    unauthorized: bool  # wrong credentials are refused before routing, whatever the path
+    unauthorized: bool  # wrong credentials are refused before routing, whatever the path (the key ``unauthorized``;
+    # ``unauthorized_<status>`` alone only names the answer of a key check made for key_before_verb)
     key_before_verb: bool  # a verb the route lacks is refused only after the key is checked (and counted)
     keys: frozenset[str]  # every response the routing names, by key
 

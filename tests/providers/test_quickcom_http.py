@@ -470,6 +470,61 @@ def test_wrong_verb_is_405_with_allow(api: Api, method: str) -> None:
     assert len(api.mock.env.outbox) == 0
 
 
+# The headers a socket adds to every answer (the in-process client sees none of them).
+TRANSPORT_HEADERS = {"Date", "Server"}
+OPTIONS_ANSWER = {"Allow": "GET,HEAD", "Content-Type": "text/html; charset=UTF-8", "Content-Length": "0"}
+
+
+def sent_headers(answer: Answer) -> dict[str, str]:
+    """Every header of the answer but those the transport adds."""
+    return {name: value for name, value in answer.headers.items() if name not in TRANSPORT_HEADERS}
+
+
+@pytest.mark.parametrize("operation", [
+    "account-status", "check-balance", "approved-senderids", "templates", "send-message", "campaign-list",
+    "send-message/",  # Laravel ignores the trailing slash
+])
+def test_options_on_a_route_is_an_empty_200_with_allow(api: Api, operation: str) -> None:
+    """Laravel's router answers OPTIONS on a route itself (getRouteForMethods): 200, empty body, Symfony's default
+    Content-Type, ``Allow: GET,HEAD`` (no space); no middleware runs, so no rate-limit headers and no key check."""
+    for params in ({}, AUTH, {"app_key": KEY, "app_secret": "wrong"}):
+        answer = api.request("OPTIONS", f"{BASE}/{operation}", params=params)
+        assert (answer.status, answer.text) == (200, "")
+        assert sent_headers(answer) == OPTIONS_ANSWER
+        assert (api.last()["outcome"], api.last()["provider"], api.last()["status"]) == ("unmatched", "quickcom", 200)
+    # The throttle did not run: the next request is the key's first.
+    assert limits(call(api, "check-balance")) == ("100000", "99999")
+    assert len(api.mock.env.outbox) == 0
+
+
+def test_options_is_answered_over_the_rate_limit_and_never_counted(api: Api) -> None:
+    """The OPTIONS route has no throttle middleware: over the limit it is still the empty 200, and it spends nothing."""
+    api.mock.set_limit("quickcom", 1, 3600)
+    assert limits(call(api, "check-balance")) == ("1", "0")
+    answer = api.request("OPTIONS", f"{BASE}/check-balance", params=AUTH)
+    assert (answer.status, answer.text, sent_headers(answer)) == (200, "", OPTIONS_ANSWER)
+    limited = call(api, "check-balance")
+    assert (limited.status, limited.json["error_code"]) == (429, "RATE_LIMIT_EXCEEDED")
+    api.mock.env.clock.advance(3600)  # a new window: the OPTIONS requests before it did not count
+    assert api.request("OPTIONS", f"{BASE}/templates").status == 200
+    assert limits(call(api, "check-balance")) == ("1", "0")
+
+
+@pytest.mark.parametrize(("path", "route"), [
+    ("/api/v1/send-sms", "api/v1/send-sms"),
+    ("/api/v1/", "api/v1"),
+])
+def test_options_on_an_unknown_path_is_the_404(api: Api, path: str, route: str) -> None:
+    """No route has the path, so there is no verb to list: OPTIONS gets the 404 ROUTE_NOT_FOUND like any verb."""
+    answer = api.request("OPTIONS", path, params=AUTH)
+    assert answer.status == 404
+    assert answer.json == failed("09:30:00", f"The route {route} could not be found.", {}, "ROUTE_NOT_FOUND")
+    assert limits(answer) == ("100000", "100000")
+    assert answer.headers["Content-Type"] == "application/json"
+    assert "Allow" not in answer.headers
+    assert api.last()["outcome"] == "unmatched"
+
+
 @pytest.mark.parametrize(("path", "route"), [
     ("/api/v1/send-sms", "api/v1/send-sms"),
     ("/api/v1/campaign-list/1234567", "api/v1/campaign-list/1234567"),

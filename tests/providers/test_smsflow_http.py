@@ -345,14 +345,15 @@ def test_scenario_update_delete_and_account_isolation(api: Api) -> None:
     assert (untouched.status, untouched.json) == (200, {"data": {"id": 2}})
     assert client.get("/api/contacts/2").json == {"data": wanjiru}
 
-    # Trailing slash: both list the same; PUT and PATCH exist on neither (404, answered before the key).
+    # Trailing slash: both list the same; PUT and PATCH exist on neither: 404 once the key is checked, each
+    # counted against it (the Client checks Remaining going down by one).
     with_slash, without = client.get("/api/contacts/"), client.get("/api/contacts")
     assert with_slash.json == without.json
     assert ids(with_slash) == [2, 1]
     for method in ("PUT", "PATCH"):
         for path in ("/api/contacts", "/api/contacts/", "/api/contacts/2"):
-            answer = api.request(method, path, headers=bearer(), data={"name": "Nope"})
-            assert (answer.status, answer.json, rate_headers(answer)) == (404, NOT_FOUND, {})
+            answer = client.send(method, path, data={"name": "Nope"})
+            assert (answer.status, answer.json) == (404, NOT_FOUND)
     assert client.get("/api/contacts/2").json == {"data": wanjiru}
 
     # Delete: 200 with an empty body; then the contact is gone for every operation.
@@ -622,38 +623,89 @@ def test_the_default_limit_is_60_requests_a_minute(api: Api) -> None:
 # -- routing --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("PUT", "/api/contacts"),
-        ("PATCH", "/api/contacts/"),
-        ("DELETE", "/api/contacts"),
-        ("PUT", "/api/contacts/1"),
-        ("PATCH", "/api/contacts/1/"),
-        ("OPTIONS", "/api/contacts/1"),
-    ],
-)
-def test_a_verb_the_route_does_not_have_is_404_never_405(api: Api, method: str, path: str) -> None:
-    """A wrong verb is answered by the router: 404 not found, with or without a key, no rate headers, not counted."""
-    for headers in (bearer(), {}):
-        answer = api.request(method, path, headers=headers, data={"name": "Changed"})
-        assert (answer.status, answer.json, rate_headers(answer)) == (404, NOT_FOUND, {})
-        assert answer.headers["Content-Type"] == "application/json"
-        assert (api.last()["outcome"], api.last()["provider"]) == ("unmatched", "smsflow")
+WRONG_VERBS = [
+    ("PUT", "/api/contacts"),
+    ("PATCH", "/api/contacts/"),
+    ("DELETE", "/api/contacts"),
+    ("PUT", "/api/contacts/1"),
+    ("PATCH", "/api/contacts/1/"),
+    ("OPTIONS", "/api/contacts/1"),
+    ("PUT", "/api/contacts/999"),  # no such contact: the verb is refused before any id is looked up
+]
+
+
+@pytest.mark.parametrize(("method", "path"), WRONG_VERBS)
+def test_a_verb_the_route_lacks_is_refused_for_the_key_first(api: Api, method: str, path: str) -> None:
+    """The controller checks the key before the verb: no usable key is the 401 of the key check, no rate headers,
+    not counted; an unknown key the other 401."""
+    missing = api.request(method, path, data={"name": "Changed"})
+    assert (missing.status, missing.json, rate_headers(missing)) == (401, MISSING_BEARER, {})
+    assert missing.headers["Content-Type"] == "application/json"
+    assert (api.last()["outcome"], api.last()["provider"], api.last()["status"]) == ("unmatched", "smsflow", 401)
+    lowercase = api.request(method, path, headers={"Authorization": f"bearer {KEY}"}, data={"name": "Changed"})
+    assert (lowercase.status, lowercase.json, rate_headers(lowercase)) == (401, MISSING_BEARER, {})
+    unknown = api.request(method, path, headers=bearer("WRONG_KEY"), data={"name": "Changed"})
+    assert (unknown.status, unknown.json, rate_headers(unknown)) == (401, NO_ACCESS, {})
+    assert unknown.headers["Content-Type"] == "application/json"
     assert_nothing_changed(api)
     counted = api.get("/api/contacts/1", headers=bearer())
     assert rate_headers(counted) == {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
+
+
+@pytest.mark.parametrize(("method", "path"), WRONG_VERBS)
+def test_a_verb_the_route_lacks_with_a_good_key_is_404_counted_never_405(api: Api, method: str, path: str) -> None:
+    """With a good key the controller's switch falls to its default: 404 not found with the key's rate-limit
+    headers, counted like any request of the key; nothing changes."""
+    answer = api.request(method, path, headers=bearer(), data={"name": "Changed"})
+    assert (answer.status, answer.json) == (404, NOT_FOUND)
+    assert rate_headers(answer) == {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
+    assert answer.headers["Content-Type"] == "application/json"
+    assert (api.last()["outcome"], api.last()["provider"], api.last()["account"]) == ("unmatched", "smsflow", KEY)
+    again = api.request(method, path, headers=bearer(), data={"name": "Changed"})
+    assert (again.status, rate_headers(again)) == (404, {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "58"})
+    assert_nothing_changed(api)
+    counted = api.get("/api/contacts/1", headers=bearer())
+    assert (counted.status, rate_headers(counted)) == (200, {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "57"})
+
+
+def test_a_verb_the_route_lacks_over_the_limit_is_the_429(api: Api) -> None:
+    """A wrong verb spends the key's window like any request, and over the limit it gets the 429: X-RateLimit-Limit
+    and X-RateLimit-Reset (the seconds left), no Remaining, no Retry-After."""
+    api.mock.set_limit("smsflow", 2, 60)
+    assert api.get("/api/contacts/1", headers=bearer()).status == 200
+    clock = api.mock.env.clock
+    clock.advance(10)
+    last = api.request("PUT", "/api/contacts/1", headers=bearer(), data={"name": "Changed"})
+    assert (last.status, last.json) == (404, NOT_FOUND)
+    assert rate_headers(last) == {"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "0"}
+    clock.advance(5)
+    limited = api.request("PATCH", "/api/contacts/1", headers=bearer(), data={"name": "Changed"})
+    assert (limited.status, limited.json) == (429, RATE_LIMITED)
+    assert rate_headers(limited) == {"X-RateLimit-Limit": "2", "X-RateLimit-Reset": "45"}
+    assert limited.headers["Content-Type"] == "application/json"
+    assert (api.last()["outcome"], api.last()["provider"]) == ("unmatched", "smsflow")
+    # The window is spent for the documented operations too; without a key the wrong verb is still the 401.
+    spent = api.get("/api/contacts/1", headers=bearer())
+    assert (spent.status, spent.json, rate_headers(spent)) == (
+        429, RATE_LIMITED, {"X-RateLimit-Limit": "2", "X-RateLimit-Reset": "45"})
+    anonymous = api.request("PATCH", "/api/contacts/1", data={"name": "Changed"})
+    assert (anonymous.status, anonymous.json, rate_headers(anonymous)) == (401, MISSING_BEARER, {})
+    assert_nothing_changed(api)
 
 
 @pytest.mark.parametrize(
     "path", ["/api", "/api/", "/api/contact", "/api/contacts/1/messages", "/api/campaigns", "/api/contacts//1"]
 )
 def test_an_unknown_path_under_the_base_is_404_in_the_platform_envelope(api: Api, path: str) -> None:
-    """Any path under /api that no operation has: 404 in SMSFlow's error envelope, before the key is read."""
-    for method in ("GET", "POST"):
-        answer = api.request(method, path, headers=bearer())
-        assert (answer.status, answer.json, rate_headers(answer)) == (404, NOT_FOUND, {})
-        assert (api.last()["outcome"], api.last()["provider"]) == ("unmatched", "smsflow")
+    """Any path under /api that no operation has: 404 in SMSFlow's error envelope, before the key is read (no
+    controller has the path), so with or without a key, no rate headers and not counted."""
+    for method in ("GET", "POST", "PUT"):
+        for headers in (bearer(), bearer("WRONG_KEY"), {}):
+            answer = api.request(method, path, headers=headers)
+            assert (answer.status, answer.json, rate_headers(answer)) == (404, NOT_FOUND, {})
+            assert (api.last()["outcome"], api.last()["provider"]) == ("unmatched", "smsflow")
+    counted = api.get("/api/contacts/1", headers=bearer())
+    assert rate_headers(counted) == {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
 
 
 # -- ignored input -------------------------------------------------------------------------------------------

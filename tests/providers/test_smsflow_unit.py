@@ -613,9 +613,9 @@ def test_every_kind_renders_the_platform_envelope_the_spec_declares(
         assert schema_errors(provider.spec, operation_id, status, reply.body) == []
     if kind in (Kind.NO_ROUTE, Kind.WRONG_METHOD):
         routing = provider.spec.document["x-smsmock-routing"]
-        for pointer in routing.values():
-            schema = provider.spec.validator(pointer_join(pointer, "content", "application/json", "schema"))
-            assert list(schema.iter_errors(reply.body)) == []
+        pointer = routing["not_found" if kind is Kind.NO_ROUTE else "method_not_allowed"]
+        schema = provider.spec.validator(pointer_join(pointer, "content", "application/json", "schema"))
+        assert list(schema.iter_errors(reply.body)) == []
 
 
 def test_the_titles_are_the_spec_examples(provider: SMSFlowProvider) -> None:
