@@ -63,9 +63,12 @@ class Front:
             outcome = self.mock.dispatch(incoming, too_large)
         except ContractDrift:
             raise  # strict mode (the test suite): the mock broke its own spec, and the test must see it
-        except Exception:  # noqa: BLE001 - never a traceback to a client, never a second dispatch
-            log.exception("smsmock: internal error answering %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-            return _send(start_response, 500, [("Content-Type", "application/json")], dumps({"message": "Server Error"}), environ)
+        except Exception as exc:  # noqa: BLE001 - never a traceback to a client, never a second dispatch
+            path = environ.get("PATH_INFO", "")
+            log.exception("smsmock: internal error answering %s %s", environ.get("REQUEST_METHOD"), path)
+            crash = self.mock.internal_error(self.mock.router.match("GET", path[:2048]).spec, exc)
+            headers = [*crash.headers.items(), ("Content-Type", "application/json")]
+            return _send(start_response, crash.status, headers, dumps(crash.body), environ)
         faults = environ.get(FAULTS)
         if faults is not None:  # an interceptor or the ASGI front waits or drops as its own client would see it
             faults["latency"], faults["drop"] = outcome.latency, outcome.drop
@@ -78,7 +81,7 @@ class Front:
         reply = outcome.reply
         headers = list(reply.headers.items())
         if not any(name.lower() == "content-type" for name, _ in headers):
-            headers.append(("Content-Type", "text/html; charset=UTF-8" if outcome.wire is None else "application/json"))
+            headers.append(("Content-Type", outcome.media))
         return _send(start_response, reply.status, headers, outcome.wire or b"", environ)
 
 

@@ -44,6 +44,7 @@ class Outcome:
     entry: JournalEntry | None = None
     routing: str | None = None  # the x-smsmock-routing response an unmatched request got
     wire: bytes | None = None  # the JSON body as sent (None: no body), serialised once by dispatch
+    media: str = "application/json"  # its Content-Type, unless the reply's headers name one
 
 
 class Mock:
@@ -213,15 +214,40 @@ class Mock:
             except ContractDrift:
                 raise
             except Exception as exc:  # a bug in a handler: answered once, journaled once, never re-run
-                outcome = Outcome(Reply(500, {"message": "Server Error"}, {}))
+                outcome = Outcome(self.internal_error(found.spec, exc), routing="internal_error")
                 entry.outcome, entry.reason = "error", f"internal error: {type(exc).__name__}"
-            reply = outcome.reply
-            outcome.wire = None if reply.body is None else dumps(reply.body)
-            entry.keep_answer(reply.status, reply.headers, reply.body, outcome.wire)
+                self._check_answer(found, outcome, entry)
+            self._present(found.spec, outcome, incoming, entry)
             outcome.entry = self.journal.add(entry)
             for listener in list(self.listeners):
                 listener(entry)
         return outcome
+
+    def _present(self, spec: Spec | None, outcome: Outcome, incoming: Incoming, entry: JournalEntry) -> None:
+        """The checked answer as the platform sends it to this request, serialised once, and kept in the journal."""
+        reply = outcome.reply
+        if spec is not None:
+            provider = self.providers[self._names[id(spec)]]
+            reply = outcome.reply = provider.present(reply, incoming)
+            if reply.body is None and reply.wire is None:
+                outcome.media = provider.empty_type
+        if reply.wire is not None:  # a page in place of the JSON body: the journal keeps its text
+            outcome.wire = reply.wire
+            text = reply.wire.decode("utf-8", "replace")
+            entry.keep_answer(reply.status, reply.headers, text, dumps(text))
+        else:
+            outcome.wire = None if reply.body is None else dumps(reply.body)
+            entry.keep_answer(reply.status, reply.headers, reply.body, outcome.wire)
+
+    def internal_error(self, spec: Spec | None, exc: BaseException) -> Reply:
+        """The answer to a failure of the mock itself: the 500 of the platform whose path was asked."""
+        if spec is not None:
+            detail = {"exc_type": type(exc).__name__}
+            try:
+                return self._render_error(self.providers[self._names[id(spec)]], ProviderError(Kind.INTERNAL, "internal error", detail=detail))
+            except Exception:  # noqa: BLE001 - the provider cannot even render its 500: smsmock's own words
+                pass
+        return Reply(500, {"message": "Server Error"}, {})
 
     def _unmatched(self, miss: Miss, incoming: Incoming, entry: JournalEntry) -> Outcome:
         entry.reason, entry.nearest = miss.reason, miss.nearest
@@ -238,6 +264,7 @@ class Mock:
         policy = routing_rules(miss.spec)
         method = incoming.method.upper()
         account: str | None = None
+        guest = False  # no credentials at all: Frappe refuses a guest before it looks at the verb
         checks_key = policy.key_before_verb and miss.wrong_method
         if (policy.unauthorized or checks_key) and miss.spec.operations:
             # This platform checks credentials before it routes (or before it turns a verb away): wrong ones
@@ -250,6 +277,7 @@ class Mock:
                 if error.kind is Kind.AUTH_INVALID or checks_key:
                     reply = self._render_error(provider, error)
                     return Outcome(reply, routing=policy.key("unauthorized", reply.status))
+                guest = error.kind is Kind.AUTH_MISSING
         if method == "OPTIONS" and policy.options and (miss.wrong_method or policy.options_anywhere):
             options = miss.spec.at(policy.options)
             headers = {"Allow": policy.allow(miss)} if "Allow" in (options.get("headers") or {}) else {}
@@ -272,7 +300,7 @@ class Mock:
             if miss.wrong_method
             else f"no operation at {incoming.path}"
         )
-        refusal = ProviderError(kind, message, detail={"command": command, "allowed": list(miss.allowed), "method": incoming.method})
+        refusal = ProviderError(kind, message, detail={"command": command, "allowed": list(miss.allowed), "method": incoming.method, "guest": guest})
         if checks_key and account is not None:
             # The key was good: the refusal counts against its limit and reports its window.
             entry.account = account
@@ -368,7 +396,7 @@ class Mock:
     def _check_answer(self, found: Match | Miss, outcome: Outcome, entry: JournalEntry) -> None:
         """Every answer must match the spec's response for its status; drift is recorded, and raised when strict."""
         reply = outcome.reply
-        if isinstance(found, Match):
+        if isinstance(found, Match) and outcome.routing != "internal_error":
             spec, declared = found.spec, found.operation.responses.get(str(reply.status))
             where = f"{found.operation.operation_id} {reply.status}"
             if declared is None:

@@ -21,6 +21,7 @@ class Kind(str, enum.Enum):
     NO_ROUTE = "no_route"  # no operation at this path
     WRONG_METHOD = "wrong_method"  # the path exists, the verb does not
     TOO_LARGE = "too_large"  # the body is over the size limit
+    INTERNAL = "internal"  # the mock itself failed (a bug): answered as the platform answers an uncaught exception
 
 
 @dataclass

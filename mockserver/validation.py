@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from .incoming import FORM_TYPES, JSON_TYPES, Incoming, Violation
 from .spec import Operation, Parameter, Spec
@@ -20,10 +20,25 @@ _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 # [true, false, 0, 1, "0", "1"] (docs/platforms.md, QuickCom: booleans and `in` rules) and MySQL casts "true"
 # to 0 (docs/platforms.md, SMSFlow: filters), so of the strings only "0" and "1" are booleans.
 _PHP_BOOLEANS = {"1": True, "0": False}
-# A spec's `x-smsmock-query-rules` names whose code reads its query and form strings: the booleans it takes,
-# and whether an enum is Laravel's `in` rule (the string as sent compared with each member's). Absent: the
-# lenient reading above, which takes what JSON Schema's types allow.
-_RULES: dict[str, tuple[dict[str, bool], bool]] = {"laravel": (_PHP_BOOLEANS, True), "altumcode": (_PHP_BOOLEANS, False)}
+
+
+class QueryRules(NamedTuple):
+    """How a platform's code reads query and form strings (a spec's ``x-smsmock-query-rules``)."""
+
+    booleans: dict[str, bool]  # the strings a boolean takes
+    spelled: bool  # an enum is Laravel's `in` rule: the string as sent compared with each member's
+    first_wins: bool  # of a repeated name, the first value is used (PHP's $_GET keeps the last)
+
+
+# Absent: the lenient reading above (what JSON Schema's types allow), the last of repeated values winning.
+# Frappe builds its arguments with a plain dict.update from Werkzeug's MultiDicts, which takes the first value
+# of a repeated name (docs/platforms.md, QuickFlow: arguments).
+_RULES: dict[str, QueryRules] = {
+    "laravel": QueryRules(_PHP_BOOLEANS, True, False),
+    "altumcode": QueryRules(_PHP_BOOLEANS, False, False),
+    "frappe": QueryRules(_BOOLEANS, False, True),
+}
+_LENIENT = QueryRules(_BOOLEANS, False, False)
 # Python refuses to parse integers of more than 4,300 digits (CVE-2020-10735); longer ones stay strings.
 _MAX_DIGITS = 4300
 
@@ -163,10 +178,9 @@ class _Plan:
     all_conform: Callable[[dict[str, Any]], bool]  # the values (by parameter name) against the location's merged schema
 
 
-def query_rules(spec: Spec) -> tuple[dict[str, bool], bool]:
-    """The strings a boolean query or form value takes under the spec's ``x-smsmock-query-rules``, and whether
-    an enum compares the string as sent (Laravel's ``in``)."""
-    return _RULES.get(str(spec.document.get("x-smsmock-query-rules")), (_BOOLEANS, False))
+def query_rules(spec: Spec) -> QueryRules:
+    """How the spec's platform reads query and form strings (its ``x-smsmock-query-rules``)."""
+    return _RULES.get(str(spec.document.get("x-smsmock-query-rules")), _LENIENT)
 
 
 def _php_string(member: Any) -> str:
@@ -194,7 +208,7 @@ def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
             )
         return _Plan(tuple(found), spec.location_check(operation, location))
 
-    booleans, laravel = query_rules(spec)
+    booleans, laravel, _ = query_rules(spec)
 
     return spec.derive(("plan", operation.pointer, location), build)
 
@@ -210,6 +224,7 @@ def _parameters(
     """Parameters of one location: coerce, validate, fill defaults; report missing, unknown and repeated."""
     violations: list[Violation] = []
     reading = plan(spec, operation, location)
+    pick, which = (0, "first") if query_rules(spec).first_wins else (-1, "last")
     if not reading.slots and location not in ("query", "cookie"):  # undeclared headers are not judged
         return violations
     names = operation.names_in(location)
@@ -224,7 +239,7 @@ def _parameters(
                 if name not in names:
                     member = next((m for m in slot.members if m[0].search(name)), None)
                     if member is not None:
-                        value[name] = coerce(sent[-1], member[1], member[2], slot.booleans)
+                        value[name] = coerce(sent[pick], member[1], member[2], slot.booleans)
             claimed.update(value)
             if not value:
                 if param.required:
@@ -234,18 +249,18 @@ def _parameters(
             raw = supplied[param.name]
             if len(raw) > 1 and "array" not in slot.types:
                 violations.append(
-                    Violation(location, param.name, "repeated", f"sent {len(raw)} times; the last value is used", received=raw, ignored=True)
+                    Violation(location, param.name, "repeated", f"sent {len(raw)} times; the {which} value is used", received=raw, ignored=True)
                 )
             if slot.many:
                 value = [coerce(v, slot.item_schema, slot.item_types, slot.booleans) for v in raw]
             else:
-                value = coerce(raw[-1], param.schema, slot.types, slot.booleans)
-                if slot.spelled is not None and raw[-1] not in slot.spelled and value in param.schema["enum"]:
+                value = coerce(raw[pick], param.schema, slot.types, slot.booleans)
+                if slot.spelled is not None and raw[pick] not in slot.spelled and value in param.schema["enum"]:
                     # `in:0,1,2` compares strings: "+1" or "01" is no member, though it reads as one.
                     enum = param.schema["enum"]
                     violations.append(
-                        Violation(location, param.name, "enum", f"must be one of {enum}, got {raw[-1]!r}", expected=enum,
-                                  received=raw[-1], ignored=param.on_invalid == "ignore")
+                        Violation(location, param.name, "enum", f"must be one of {enum}, got {raw[pick]!r}", expected=enum,
+                                  received=raw[pick], ignored=param.on_invalid == "ignore")
                     )
                     continue
         else:
@@ -278,7 +293,7 @@ def _parameters(
                 close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 violations.append(
-                    Violation(location, name, "unknown", f"is not documented for {operation.operation_id}{hint}", received=sent[-1], ignored=True)
+                    Violation(location, name, "unknown", f"is not documented for {operation.operation_id}{hint}", received=sent[pick], ignored=True)
                 )
     return violations
 
@@ -309,6 +324,14 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
     pointer = operation.body.get(media)
     fields: Any = {}
     has_body = bool(incoming.body) or bool(incoming.form)
+    if pointer is None and _is_json(media) and "application/json" in operation.body:
+        # Werkzeug's `is_json` (Frappe) and Laravel's `isJson` read any `application/*+json` body as JSON: the
+        # platform answers it, the journal names the undocumented type (docs/platforms.md, QuickFlow: arguments).
+        pointer = operation.body["application/json"]
+        violations.append(
+            Violation("content-type", "", "content-type", f"{media} is not documented (send application/json); the platform reads it as JSON",
+                      expected=list(operation.body), received=media, ignored=True)
+        )
     if pointer is None:
         if has_body or operation.body_required:
             violations.append(
@@ -333,12 +356,12 @@ def _body(spec: Spec, operation: Operation, incoming: Incoming, args: dict[str, 
                 return [Violation("body", "", "json", f"is not valid JSON: {exc}", received=incoming.body[:200].decode("utf-8", "replace"))]
     elif media in FORM_TYPES:
         properties, patterns = spec.object_properties(pointer)
-        repeated = _last(incoming.form or [])
+        rules = query_rules(spec)
         fields = {}
-        for name, values in repeated.items():
+        for name, values in _last(incoming.form or []).items():
             schema_pointer = properties.get(name) or next((p for rx, p in patterns if rx.search(name)), None)
             schema = spec.resolve_schema(schema_pointer) if schema_pointer else {}
-            fields[name] = coerce(values[-1], schema, None, query_rules(spec)[0])
+            fields[name] = coerce(values[0 if rules.first_wins else -1], schema, None, rules.booleans)
     else:
         fields = incoming.body.decode("utf-8", "replace")
     if not has_body and not operation.body_required:
@@ -401,9 +424,12 @@ def validate_request(
     if spec.document.get("x-smsmock-form-merges-query") and operation.body and not _is_json(incoming.content_type):
         # Frappe reads a non-JSON request's arguments from the query string and the form together (form wins).
         declared = {p.name for p in operation.parameters_in("query")}
-        carried = [(n, v) for n, v in incoming.query if n not in declared and n not in reserved_query]
+        undeclared = [(n, v) for n, v in incoming.query if n not in declared and n not in reserved_query]
+        sent = {n for n, _ in incoming.form or []}  # the form wins over the query (`args.update(request.form)`)
+        carried = [(n, v) for n, v in undeclared if n not in sent]
+        if undeclared:
+            reserved_query = set(reserved_query) | {n for n, _ in undeclared}
         if carried:
-            reserved_query = set(reserved_query) | {n for n, _ in carried}
             media = incoming.content_type if incoming.content_type in FORM_TYPES or incoming.body else FORM_TYPES[0]
             incoming = dataclasses.replace(incoming, form=carried + list(incoming.form or []), content_type=media)
     violations = _parameters(spec, operation, "path", {k: [v] for k, v in path_params.items()}, set(), args)

@@ -24,11 +24,15 @@ class Ok:
 
 @dataclass
 class Reply:
-    """A rendered answer: status, JSON body (None: empty body) and headers."""
+    """A rendered answer: status, JSON body (None: empty body) and headers.
+
+    ``wire``: bytes sent as they are, their ``Content-Type`` among the headers (a page some platforms send in
+    place of the JSON error body); None sends the body as JSON."""
 
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    wire: bytes | None = None
 
 
 class Window(NamedTuple):
@@ -102,6 +106,8 @@ class Provider:
 
     name: ClassVar[str]
     default_limit: ClassVar[RateLimit] = RateLimit(None, 60)
+    # The Content-Type of an answer with no body (an OPTIONS, a delete) unless the reply names one.
+    empty_type: ClassVar[str] = "text/html; charset=UTF-8"
 
     def __init__(self, spec: Spec, env: SharedState) -> None:
         self.spec = spec
@@ -177,6 +183,13 @@ class Provider:
     def error_reply(self, error: ProviderError) -> Reply:
         """The provider's own envelope, status and headers for an error (rate-limit headers aside)."""
         raise NotImplementedError
+
+    def present(self, reply: Reply, incoming: Incoming) -> Reply:
+        """The answer as the platform sends it to this request, once checked against the spec (the JSON form).
+
+        The default sends it as rendered; a platform that negotiates its error bodies (Frappe's HTML error
+        page) overrides this."""
+        return reply
 
     def _answered_window(self, error: ProviderError) -> Window | None:
         """The window an error's answer reports: the one the limiter or the engine put on it, else a fresh one."""

@@ -657,7 +657,7 @@ def test_times_follow_the_clock(spec: Spec, qc: QuickComProvider) -> None:
     assert (reply.body["intime"], reply.body["outtime"]) == (body["intime"], body["outtime"])
 
 
-ROUTING = {Kind.NO_ROUTE: "not_found", Kind.WRONG_METHOD: "method_not_allowed"}
+ROUTING = {Kind.NO_ROUTE: "not_found", Kind.WRONG_METHOD: "method_not_allowed", Kind.INTERNAL: "internal_error"}
 # Each Kind: (status, error_code, an operation that declares the status).
 EXPECTED = {
     Kind.AUTH_MISSING: (401, "INVALID_CREDENTIALS", "check_balance"),
@@ -670,6 +670,7 @@ EXPECTED = {
     Kind.NO_ROUTE: (404, "ROUTE_NOT_FOUND", None),
     Kind.WRONG_METHOD: (405, "METHOD_NOT_ALLOWED", None),
     Kind.TOO_LARGE: (422, "VALIDATION_ERROR", "send_message"),
+    Kind.INTERNAL: (500, "SERVER_ERROR", None),
 }
 
 

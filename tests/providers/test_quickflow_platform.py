@@ -194,6 +194,118 @@ def test_head_is_not_a_whitelisted_verb_403(api: Api) -> None:
     assert (entry["outcome"], entry["reply"]["body"]) == ("unmatched", frappe_error("PermissionError", "Not permitted"))
 
 
+def test_a_guest_calling_with_a_verb_the_whitelist_does_not_take_gets_the_guest_message(api: Api) -> None:
+    """execute_cmd checks is_whitelisted (no method is open to guests) before is_valid_http_method."""
+    answer = api.request("PATCH", f"{BASE}/quickflow.sms.send", json={"recipient": "254700000000"})
+    assert_answer(answer, 403, frappe_error("PermissionError", GUEST))
+
+
+def test_options_is_text_plain_as_werkzeug_response(api: Api) -> None:
+    """Frappe answers OPTIONS with Werkzeug's bare Response(): an empty text/plain body."""
+    answer = api.request("OPTIONS", f"{BASE}/quickflow.sms.send", headers=TOKEN)
+    assert (answer.status, answer.text, answer.headers["Content-Type"]) == (200, "", "text/plain; charset=utf-8")
+
+
+# -- arguments on the documented verb -----------------------------------------------------------------------
+
+
+def test_a_repeated_query_argument_takes_the_first_value_and_is_journaled(api: Api) -> None:
+    """make_form_dict copies request.args with a plain dict.update: the first of repeated values wins."""
+    answer = api.get(f"{BASE}/quickflow.sms.balance?sender_id={SENDER}&sender_id=UNKNOWN", headers=TOKEN)
+    assert_answer(answer, 200, BALANCE)
+    [violation] = api.last()["violations"]
+    assert (violation["keyword"], violation["message"], violation["received"]) == (
+        "repeated", "sent 2 times; the first value is used", [SENDER, "UNKNOWN"])
+    answer = api.get(f"{BASE}/quickflow.sms.balance?sender_id=UNKNOWN&sender_id={SENDER}", headers=TOKEN)
+    assert (answer.status, answer.json["exc_type"]) == (404, "DoesNotExistError")  # the unknown sender came first
+
+
+def test_a_repeated_form_field_takes_the_first_value_and_the_form_wins_over_the_query(api: Api) -> None:
+    """``args.update(request.args); args.update(request.form)``: form over query, first value of each."""
+    answer = api.post(f"{BASE}/quickflow.sms.send?message=from%20the%20query",
+                      headers={**TOKEN, "Content-Type": "application/x-www-form-urlencoded"},
+                      data=f"recipient=254700000000&sender_id={SENDER}&message=first&message=second")
+    assert answer.status == 200
+    [message] = list(api.mock.env.outbox)
+    assert message.text == "first"
+
+
+def test_an_application_plus_json_body_on_the_documented_verb_is_read_as_json(api: Api) -> None:
+    """Werkzeug's is_json takes any application/*+json: the send goes out, the journal names the type."""
+    answer = api.post(f"{BASE}/quickflow.sms.send", headers={**TOKEN, "Content-Type": "application/vnd.api+json"},
+                      data=json.dumps({"recipient": "254700000000", "sender_id": SENDER, "message": "Hi"}))
+    assert (answer.status, answer.json["message"]["status"]) == (200, "success")
+    assert len(api.mock.env.outbox) == 1
+    [violation] = api.last()["violations"]
+    assert (violation["location"], violation["received"], violation["ignored"]) == (
+        "content-type", "application/vnd.api+json", True)
+
+
+# -- error bodies follow Accept -----------------------------------------------------------------------------
+
+JAVA_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"  # HttpURLConnection's default
+
+
+def assert_page(answer: Answer, status: int, title: str, message: str) -> None:
+    """Frappe's HTML error page (ErrorPage's title and message) with the error's own status."""
+    assert answer.status == status
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert answer.headers["Cache-Control"] == NO_CACHE
+    assert f"<title>{title}</title>" in answer.text and f"<p>{message}</p>" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("headers", "path", "status", "title", "message"),
+    [
+        ({}, "quickflow.sms.balance", 403, "Not Permitted", "You do not have enough permissions to complete the action"),
+        ({"Authorization": f"token {KEY}:wrong"}, "quickflow.sms.balance", 401, "Session Expired",
+         "Your session has expired, please login again to continue."),
+        (TOKEN, "", 404, "Not Found", "The resource you are looking for is not available"),
+        (TOKEN, "quickflow.sms.balance", 417, "Server Error", "Uncaught Exception"),  # sender_id missing
+        (TOKEN, "quickflow.sms.nothing", 417, "Server Error", "Uncaught Exception"),
+        ({"Authorization": "Basic a"}, "quickflow.sms.balance", 400, "Server Error", "Uncaught Exception"),
+    ],
+    ids=["guest-403", "wrong-key-401", "no-method-404", "validation-417", "unknown-method-417", "bad-basic-400"],
+)
+def test_an_error_to_a_client_accepting_text_is_frappes_html_page(
+    api: Api, headers: dict[str, str], path: str, status: int, title: str, message: str
+) -> None:
+    """handle_exception answers JSON only to Accept with application/json, an XHR, or /api/ with Accept not text."""
+    answer = api.get(f"{BASE}/{path}".rstrip("/"), headers={**headers, "Accept": JAVA_ACCEPT})
+    assert_page(answer, status, title, message)
+    assert api.last()["reply"]["body"] == answer.text  # the journal keeps what was sent
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["application/json", "text/html, application/json", "*/*", "", "application/xml"],
+    ids=["json", "text-and-json", "any", "none", "xml"],
+)
+def test_an_error_is_json_unless_accept_starts_with_text_without_json(api: Api, accept: str) -> None:
+    answer = api.get(f"{BASE}/quickflow.sms.balance", headers={"Accept": accept} if accept else {})
+    assert_answer(answer, 403, frappe_error("PermissionError", GUEST))
+
+
+def test_an_xhr_gets_json_whatever_it_accepts(api: Api) -> None:
+    answer = api.get(f"{BASE}/quickflow.sms.balance", headers={"Accept": "text/html", "X-Requested-With": "XMLHttpRequest"})
+    assert_answer(answer, 403, frappe_error("PermissionError", GUEST))
+
+
+def test_a_success_is_json_whatever_the_client_accepts(api: Api) -> None:
+    answer = api.get(f"{BASE}/quickflow.sms.balance", headers={**TOKEN, "Accept": JAVA_ACCEPT}, params={"sender_id": SENDER})
+    assert_answer(answer, 200, BALANCE)
+
+
+def test_a_429_to_a_client_accepting_text_is_the_rate_limiters_plain_text(api: Api) -> None:
+    """Outside JSON, handle_exception hands a 429 to frappe.rate_limiter.respond(): "Too Many Requests"."""
+    api.mock.set_limit("quickflow", 1, 60)
+    headers = {**TOKEN, "Accept": JAVA_ACCEPT}
+    assert api.get(f"{BASE}/quickflow.sms.balance", headers=headers, params={"sender_id": SENDER}).status == 200
+    answer = api.get(f"{BASE}/quickflow.sms.balance", headers=headers, params={"sender_id": SENDER})
+    assert (answer.status, answer.text, answer.headers["Content-Type"]) == (429, "Too Many Requests", "text/plain; charset=utf-8")
+    assert int(answer.headers["Retry-After"]) >= 1
+
+
 # -- the plugin still fails a client that deviates ----------------------------------------------------------
 
 CLIENT_POSTING_BALANCE = """

@@ -890,9 +890,19 @@ def test_every_kind_renders_a_status_the_spec_declares(qf):
     for kind in Kind:
         reply = qf.render_error(ProviderError(kind, "message", detail={"reset": 5, "command": "quickflow.x.y"}))
         assert reply.headers["Cache-Control"] == NO_CACHE
+        if kind is Kind.INTERNAL:  # no operation declares a 500: x-smsmock-routing names its response
+            pointer = SPEC.document["x-smsmock-routing"]["internal_error"]
+            assert schema_errors(pointer_join(pointer, "content", "application/json", "schema"), reply.body) == []
+            assert (reply.status, reply.body) == (500, {"exc_type": "Exception"})
+            continue
         declaring = [op.operation_id for op in SPEC.operations if str(reply.status) in op.responses]
         assert declaring, kind
         assert schema_errors(response_schema(declaring[0], reply.status), reply.body) == [], kind
+
+
+def test_an_internal_error_names_the_exception_class_as_frappe_report_error_does(qf):
+    reply = qf.render_error(ProviderError(Kind.INTERNAL, "boom", detail={"exc_type": "KeyError"}))
+    assert (reply.status, reply.body, reply.headers) == (500, {"exc_type": "KeyError"}, {"Cache-Control": NO_CACHE})
 
 
 def test_no_rate_limit_by_default(qf):

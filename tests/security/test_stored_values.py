@@ -93,7 +93,11 @@ def test_a_handler_that_fails_is_answered_once_journaled_once_and_charged_once(a
     monkeypatch.setattr(provider, "send_message", fails_after_charging)
     total = mock.journal.total
     answer = client.get(SEND)
-    assert (answer.status_code, answer.get_json()) == (500, {"message": "Server Error"})
+    body = answer.get_json()
+    # QuickCom's own 500: Laravel's "Server Error" in its error envelope, the spec's ServerError response.
+    assert (answer.status_code, body["status"], body["message"], body["data"], body["errors"], body["error_code"]) == (
+        500, False, "Server Error", None, {}, "SERVER_ERROR")
+    assert answer.headers["X-RateLimit-Limit"] == "100000"
     assert mock.journal.total == total + 1
     entry = mock.journal.entries()[-1]
     assert (entry.status, entry.outcome, entry.reason) == (500, "error", "internal error: RuntimeError")
@@ -101,6 +105,46 @@ def test_a_handler_that_fails_is_answered_once_journaled_once_and_charged_once(a
     after = _balance(client)
     assert before["transaction_balance"] - after["transaction_balance"] == 1  # charged once, not twice
     assert len(mock.env.outbox) == 1
+
+
+SMSFLOW = {"Authorization": "Bearer YOUR_API_KEY"}
+
+
+@pytest.mark.parametrize(
+    ("operation", "method", "path", "headers", "status", "body"),
+    [
+        ("get_balance", "GET", "/api/method/quickflow.sms.balance?sender_id=YOUR_SENDER_ID", QUICKFLOW, 500,
+         {"exc_type": "RuntimeError"}),
+        ("get_contact", "GET", "/api/contacts/1", SMSFLOW, 500,
+         {"errors": [{"title": "Internal Server Error", "status": 500}]}),
+    ],
+    ids=["quickflow", "smsflow"],
+)
+def test_an_internal_error_is_the_providers_own_500(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+                                                    operation: str, method: str, path: str, headers: dict[str, str],
+                                                    status: int, body: dict[str, Any]) -> None:
+    """Frappe's report_error names the exception class; SMSFlow's 500 is its error shape (the spec's ServerError)."""
+    mock = get_mock(app)
+    provider = mock.providers["quickflow" if "quickflow" in path else "smsflow"]
+
+    def fails(account: str, args: dict[str, Any]) -> Any:
+        raise RuntimeError("a bug in the handler")
+
+    monkeypatch.setattr(provider, operation, fails)
+    answer = client.open(path, method=method, headers=headers)
+    assert (answer.status_code, answer.get_json(), answer.content_type) == (status, body, "application/json")
+    assert mock.journal.entries()[-1]["reply"]["body"] == body
+
+
+def test_an_internal_error_to_a_client_accepting_html_is_frappes_server_error_page(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_mock(app).providers["quickflow"], "get_balance", lambda account, args: 1 / 0)
+    answer = client.get("/api/method/quickflow.sms.balance?sender_id=YOUR_SENDER_ID",
+                        headers={**QUICKFLOW, "Accept": "text/html,application/xhtml+xml"})
+    assert (answer.status_code, answer.content_type) == (500, "text/html; charset=utf-8")
+    assert "<title>Server Error</title>" in answer.get_data(as_text=True)
+    assert "<p>Uncaught Exception</p>" in answer.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -122,7 +166,7 @@ def test_an_error_after_the_dispatch_is_never_dispatched_again(live: tuple[Flask
 
     monkeypatch.setattr(mock, "dispatch", then_fails)
     answer = requests.get(server.url + SEND, timeout=10)
-    assert (answer.status_code, answer.json()) == (500, {"message": "Server Error"})
+    assert (answer.status_code, answer.json()["message"], answer.json()["error_code"]) == (500, "Server Error", "SERVER_ERROR")
     monkeypatch.undo()
     assert mock.journal.total == 1 and len(mock.env.outbox) == 1
 

@@ -53,6 +53,8 @@ _ERRORS: dict[Kind, tuple[int, str, str | None]] = {
     Kind.CONFLICT: (422, "VALIDATION_ERROR", None),
     Kind.TOO_LARGE: (422, "VALIDATION_ERROR", None),
     Kind.RATE_LIMITED: (429, "RATE_LIMIT_EXCEEDED", "Too Many Attempts."),
+    # Laravel's words for an uncaught exception outside debug mode (docs/platforms.md, QuickCom: internal errors).
+    Kind.INTERNAL: (500, "SERVER_ERROR", "Server Error"),
 }
 _FIELD_REQUIRED = {Kind.VALIDATION, Kind.CONFLICT, Kind.TOO_LARGE}  # the spec wants a field in `errors`
 

@@ -29,6 +29,7 @@ __all__ = [
     "sms_payload",
     "stamp",
     "TOKEN_NOT_BASE64",
+    "wants_json",
     "whole",
 ]
 
@@ -42,6 +43,27 @@ WRONG_VERB_MESSAGE = "Not permitted"
 # this text (docs/platforms.md, QuickFlow: token and Basic authorization).
 INVALID_TOKEN = "InvalidAuthorizationToken"
 TOKEN_NOT_BASE64 = "Failed to decode token, please provide a valid base64-encoded token."
+
+# frappe.app.handle_exception's HTML error pages by status (ErrorPage's title and message); any other status
+# gets "Server Error", and a 429 the rate limiter's plain-text answer (docs/platforms.md, QuickFlow: error
+# bodies follow Accept).
+_PAGES = {
+    401: ("Session Expired", "Your session has expired, please login again to continue."),
+    403: ("Not Permitted", "You do not have enough permissions to complete the action"),
+    404: ("Not Found", "The resource you are looking for is not available"),
+}
+_SERVER_ERROR_PAGE = ("Server Error", "Uncaught Exception")
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{title}</title></head>
+<body>
+<div class="page-card">
+<h4 class="page-card-head"><span class="indicator red">{title}</span></h4>
+<p>{message}</p>
+</div>
+</body>
+</html>
+"""
 
 # Kind -> (the spec's component response, Frappe's exception class). The status comes from the spec, which
 # gives each class Frappe's (docs/platforms.md, QuickFlow: error statuses).
@@ -160,8 +182,20 @@ def account_payload(account: Account, groups: list[Group]) -> dict[str, Any]:
     }
 
 
+def wants_json(incoming: Incoming) -> bool:
+    """Whether Frappe answers an error to this request in JSON (``handle_exception``'s ``respond_as_json``)."""
+    accept = incoming.header("accept") or ""
+    ajax = incoming.header("x-requested-with") == "XMLHttpRequest"
+    return bool(accept and (ajax or "application/json" in accept)) or (
+        incoming.path.startswith("/api/") and not accept.startswith("text")
+    )
+
+
 class QuickFlowEnvelope(Provider):
     """How QuickFlow answers, as Frappe serves a whitelisted method: envelopes, statuses, words and headers."""
+
+    # Werkzeug's Response(), which Frappe answers OPTIONS with, is text/plain (docs/platforms.md, QuickFlow: verbs).
+    empty_type = "text/plain; charset=utf-8"
 
     def common_headers(self) -> dict[str, str]:
         """Headers every QuickFlow answer carries."""
@@ -186,6 +220,10 @@ class QuickFlowEnvelope(Provider):
 
     def error_reply(self, error: ProviderError) -> Reply:
         """Frappe's error body ``{exc_type, _server_messages}`` with the status the spec gives it."""
+        if error.kind is Kind.INTERNAL:
+            # report_error(500): the uncaught exception's class name, no message, no traceback (docs/platforms.md,
+            # QuickFlow: internal errors).
+            return Reply(500, {"exc_type": str(error.detail.get("exc_type") or "Exception")}, dict(NO_CACHE))
         component, exc_type = _ERRORS[error.kind]
         texts = self._error_texts(error)
         if error.detail.get("exc_type") == INVALID_TOKEN:
@@ -199,13 +237,26 @@ class QuickFlowEnvelope(Provider):
             body["_server_messages"] = server_messages(texts)
         return Reply(self._statuses[component], body, dict(NO_CACHE))
 
+    def present(self, reply: Reply, incoming: Incoming) -> Reply:
+        """An error as HTML (or the rate limiter's text) when the request's Accept asks for no JSON."""
+        if reply.status < 400 or wants_json(incoming):
+            return reply
+        if reply.status == 429:
+            wire, media = b"Too Many Requests", "text/plain; charset=utf-8"
+        else:
+            title, message = _PAGES.get(reply.status, _SERVER_ERROR_PAGE)
+            wire, media = _PAGE.format(title=title, message=message).encode(), "text/html; charset=utf-8"
+        return Reply(reply.status, reply.body, {**reply.headers, "Content-Type": media}, wire)
+
     def _error_texts(self, error: ProviderError) -> list[str]:
         if error.kind in _SILENT:
             return []
         if error.kind is Kind.AUTH_MISSING:
             return [GUEST_MESSAGE]
         if error.kind is Kind.WRONG_METHOD:
-            return [WRONG_VERB_MESSAGE]
+            # execute_cmd runs is_whitelisted (a guest may call no QuickFlow method) before is_valid_http_method
+            # (docs/platforms.md, QuickFlow: verbs).
+            return [GUEST_MESSAGE if error.detail.get("guest") else WRONG_VERB_MESSAGE]
         if error.kind is Kind.NO_ROUTE:
             return [self._no_method(str(error.detail.get("command") or ""))]
         if error.message:

@@ -30,6 +30,9 @@ _ERRORS: dict[Kind, tuple[int, str | None]] = {
     Kind.TOO_LARGE: (413, "The request body is too large."),
     Kind.CONFLICT: (401, None),
     Kind.INSUFFICIENT_BALANCE: (401, None),
+    # The error shape with HTTP's own words: the platform's text for a crash is not known (docs/platforms.md,
+    # SMSFlow: internal errors).
+    Kind.INTERNAL: (500, "Internal Server Error"),
 }
 
 
