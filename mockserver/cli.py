@@ -147,10 +147,38 @@ def forget_long_urls(wsgi: Any) -> Any:
     return app
 
 
-class _Stop(SystemExit):
-    """SIGTERM or SIGINT: stop the server. A SystemExit, because waitress's event loop re-raises only SystemExit,
-    KeyboardInterrupt and its own ExitNow from a channel's handler (anything else it logs and swallows, and a
-    signal can land while a channel is being served); its run() then shuts its threads down and returns."""
+GRACE = 5.0  # seconds a stop waits for the requests under way to be answered
+
+
+def run_until_stopped(server: Any, stop: threading.Event, force: threading.Event, feed: Any) -> None:
+    """waitress's event loop until ``stop`` is set, then a graceful stop.
+
+    The listening sockets close (no new connection is accepted), every parked long poll is answered at once
+    (``feed.close``), and the loop runs on until each request already read is answered and flushed to its
+    client, for at most GRACE seconds (or until ``force``: a second signal). Then every connection closes.
+    Signals only set the events and wake the loop: nothing is raised inside waitress's handlers.
+    """
+    from waitress import wasyncore
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+
+    sockets = server.map if hasattr(server, "map") else server._map
+    use_poll = server.adj.asyncore_use_poll
+    while not stop.is_set():
+        wasyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=sockets, use_poll=use_poll, count=1)
+    for listener in [d for d in list(sockets.values()) if isinstance(d, BaseWSGIServer)]:
+        wasyncore.dispatcher.close(listener)
+    feed.close()
+
+    def under_way() -> bool:
+        return any(isinstance(ch, HTTPChannel) and (ch.requests or ch.total_outbufs_len) for ch in list(sockets.values()))
+
+    deadline = time.monotonic() + GRACE
+    while under_way() and not force.is_set() and time.monotonic() < deadline:
+        wasyncore.loop(timeout=0.05, map=sockets, use_poll=use_poll, count=1)
+    for channel in [d for d in list(sockets.values()) if isinstance(d, HTTPChannel)]:
+        channel.close()
+    server.task_dispatcher.shutdown(timeout=1)
 
 
 def settle_allocator() -> None:
@@ -201,14 +229,16 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     port = int(server.effective_port)  # type: ignore[union-attr]
     made = token if token and not args.admin_token else None  # a token given on the command line is not echoed
-    stopping = threading.Event()
+    stopping, force = threading.Event(), threading.Event()
+    sockets = server.map if hasattr(server, "map") else server._map  # type: ignore[union-attr]
+    wake = next(d.pull_trigger for d in sockets.values() if hasattr(d, "pull_trigger"))  # waitress's trigger
 
     def _terminate(signum: int, frame: Any) -> None:
-        raise _Stop
+        (force if stopping.is_set() else stopping).set()  # a second signal cuts the grace short
+        wake()  # the event loop sees it now, not at its next timeout
 
     # Installed before the banner: a signal sent as soon as the banner is read stops the server cleanly too.
-    # SIGINT the same way: waitress's own KeyboardInterrupt path shuts its threads down while the listening
-    # socket still accepts, and then ours would wait for them a second time.
+    # SIGINT the same way (no KeyboardInterrupt inside waitress's loop, whose handlers would swallow it).
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     try:
@@ -217,15 +247,11 @@ def _serve(args: argparse.Namespace) -> int:
         settle_allocator()
         if state is not None:
             threading.Thread(target=_keep, args=(app, state, args.state_interval, stopping), daemon=True).start()
-        server.run()
-    except (KeyboardInterrupt, _Stop):
-        pass
+        run_until_stopped(server, stopping, force, feed_for(app))
     finally:
         stopping.set()
         # Connections torn down by the stop are not errors worth a traceback on the operator's terminal.
         logging.getLogger("waitress").setLevel(logging.CRITICAL)
-        server.close()
-        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]  # requests under way finish
     if state is not None:
         save_state(get_mock(app), state)
         print(f"smsmock: state written to {state}", flush=True)

@@ -39,6 +39,7 @@ class Feed:
         self._last_seq = 0
         self._changed = threading.Condition()
         self._waiting = 0  # threads in wait_for_change: no one to wake, no notify
+        self.closed = False  # the server is stopping: every wait ends now
         mock.listeners.append(self._on_entry)
 
     def _on_entry(self, entry: JournalEntry) -> None:
@@ -53,6 +54,12 @@ class Feed:
     def changed(self, reset: bool = False) -> None:
         """Tell waiters that something changed (and whether the mock was reset)."""
         self._bump(reset=reset)
+
+    def close(self) -> None:
+        """End every wait now and every later one at once (the server is stopping: no long poll holds it up)."""
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
 
     def _bump(self, reset: bool = False, seq: int | None = None) -> None:
         with self._changed:
@@ -73,7 +80,7 @@ class Feed:
         with self._changed:
             self._waiting += 1
             try:
-                self._changed.wait_for(lambda: self.version != version, timeout)
+                self._changed.wait_for(lambda: self.version != version or self.closed, timeout)
             finally:
                 self._waiting -= 1
             return self.version
@@ -161,7 +168,7 @@ class Feed:
             return self.messages(found[:1])[0], 0.0
         remaining = deadline - time.monotonic()
         idle = pending is not None and not pending()
-        if remaining <= 0 or idle:
+        if remaining <= 0 or idle or self.closed:
             raise NoMessage(self._miss(provider, recipient, text, timeout, idle))
         return None, remaining
 
@@ -193,11 +200,10 @@ class Feed:
         """Why a wait found nothing: the filters and the last messages sent."""
         last = self.search()[:5][::-1]
         sent = [f"{m.provider} to {m.recipient}: {m.text!r}" for m in last]
-        when = (
-            "and nothing in flight could send one (in-process, messages come only from the test's own requests)"
-            if idle
-            else f"within {timeout:g} s"
-        )
+        if idle:
+            when = "and nothing in flight could send one (in-process, messages come only from the test's own requests)"
+        else:
+            when = "before smsmock stopped" if self.closed else f"within {timeout:g} s"
         return (
             f"no message{' to ' + recipient if recipient else ''}{' containing ' + repr(text) if text else ''}"
             f"{' from ' + provider if provider else ''} {when}; last sent: {', '.join(sent) or 'nothing'}"

@@ -87,6 +87,41 @@ def test_sigterm_prints_the_stopped_line_even_with_requests_under_way() -> None:
     assert "Traceback" not in out
 
 
+def test_sigterm_stops_accepting_answers_what_is_under_way_and_releases_long_polls() -> None:
+    """A request in flight (a 1.5 s latency fault) gets its answer, a parked long poll its "nothing yet" at once,
+    a new connection is refused, and the process exits 0 with the stopped line well within the 5 s grace."""
+    process, port, _ = _start()
+    base = f"http://127.0.0.1:{port}"
+    fault = {"provider": "quickcom", "operation": "check_balance", "latency": 1.5}
+    assert requests.post(f"{base}/__smsmock/api/faults", json=fault, timeout=5).status_code in (200, 201)
+    answers: dict[str, requests.Response] = {}
+
+    def slow() -> None:
+        answers["slow"] = requests.get(f"{base}/api/v1/check-balance?app_key=YOUR_KEY&app_secret=YOUR_SECRET", timeout=10)
+
+    def parked() -> None:
+        answers["wait"] = requests.get(f"{base}/__smsmock/api/outbox/wait?recipient=254700000009&timeout=60", timeout=70)
+
+    clients = [threading.Thread(target=slow), threading.Thread(target=parked)]
+    for client in clients:
+        client.start()
+    time.sleep(0.5)  # both are under way: the slow one sleeping in its fault, the other parked
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base}/api/v1/check-balance?app_key=YOUR_KEY&app_secret=YOUR_SECRET", timeout=2)
+    out, _ = process.communicate(timeout=15)
+    took = time.monotonic() - started
+    for client in clients:
+        client.join(timeout=10)
+    assert (process.returncode, out.strip().splitlines()[-1]) == (0, "smsmock stopped.")
+    assert took < 5
+    assert (answers["slow"].status_code, answers["slow"].json()["status"]) == (200, True)
+    assert answers["wait"].status_code == 408 and "before smsmock stopped" in answers["wait"].text
+    assert "Traceback" not in out
+
+
 def test_the_state_is_kept_across_restarts(tmp_path: Path) -> None:
     state = tmp_path / "mock.state"
     process, port, _ = _start("--state", str(state))
