@@ -137,6 +137,7 @@ def test_the_state_is_kept_across_restarts(tmp_path: Path) -> None:
     finally:
         code, out = _terminate(process)
     assert code == 0 and f"smsmock: state written to {state}" in out
+    assert state.stat().st_mode & 0o777 == 0o600  # it holds credentials: readable by its owner only
     process, port, banner = _start("--state", str(state))
     base = f"http://127.0.0.1:{port}"
     try:
