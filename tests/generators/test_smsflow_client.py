@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import pydantic
 import pytest
 
 from generators.conftest import GeneratedApi, spec_examples
@@ -97,20 +98,21 @@ def test_every_documented_error_answer_parses_into_its_model(client: GeneratedAp
     assert parsed.errors[0].status in (status, str(status))
 
 
-# The update form's custom parameters are patternProperties with additionalProperties false, which
-# datamodel-code-generator turns into a model forbidding them; saying them again as additionalProperties made
-# the Hypothesis strategies and schemathesis send arbitrary fields (one answered 500): not solved yet.
-_UNEXPRESSED = "custom_parameter_key[0]"
-EXAMPLES = [
-    pytest.param(*example, marks=pytest.mark.xfail(reason="custom parameters are patternProperties, which "
-                                                   "datamodel-code-generator's models forbid", strict=True))
-    if isinstance(example[2], dict) and _UNEXPRESSED in example[2] else example
-    for example in spec_examples(PROVIDER)
-]
+EXAMPLES = spec_examples(PROVIDER)
 
 
-@pytest.mark.parametrize(("where", "schema", "value"), EXAMPLES)
+@pytest.mark.parametrize(("where", "schema", "value"), EXAMPLES, ids=[w for w, _, _ in EXAMPLES])
 def test_the_component_models_parse_every_example(component_models: Callable[[str], Any], where: str, schema: str,
                                                   value: Any) -> None:
     """datamodel-code-generator's model of the example's component schema validates it and gives it back."""
     assert_parses(component_models(PROVIDER), schema, value)
+
+
+def test_the_form_model_admits_the_custom_parameters_and_no_other_field(component_models: Callable[[str], Any]) -> None:
+    """The form's model is as exact as the spec: indexed custom parameters (strings) yes, any other field no."""
+    form = component_models(PROVIDER).UpdateContactForm
+    fields = {"name": "Ada", "custom_parameter_key[12]": "city", "custom_parameter_value[12]": "Rome"}
+    assert form.model_validate(fields).model_dump(exclude_unset=True) == fields
+    for wrong in ({"nickname": "Ada"}, {"custom_parameter_key[x]": "city"}, {"custom_parameter_value[0]": 18}):
+        with pytest.raises(pydantic.ValidationError):
+            form.model_validate(wrong)
