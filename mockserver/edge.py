@@ -124,6 +124,8 @@ def normalise(environ: WSGIEnvironment, limit: int) -> tuple[Incoming, bool]:
                 )
                 form = list(fields.items(multi=True))
                 form += [(name, f.read().decode("utf-8", "replace")) for name, f in files.items(multi=True)]
+                # A part with no name (werkzeug keys it None) is no field: PHP and Werkzeug's own form skip it.
+                form = [(name, value) for name, value in form if name]
             else:  # what werkzeug's form parser does for this type, without its MultiDict
                 form = _pairs(raw.decode())
         except (ValueError, HTTPException):
