@@ -1,16 +1,18 @@
 """The outbox page at ``/__smsmock/`` and the JSON API under it: state, reset, outbox, waits, journal, faults."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory, url_for
 
 from . import admin_input as check
 from .admin_input import MAX_ADMIN_BODY, AdminError
+from .edge import PARK
 from .engine import Mock
 from .extension import feed_for, get_mock, guard_for
-from .feed import Feed, NoCode, NoMessage
+from .feed import Feed, NoCode, code_in
 from .journal import redacted
 from .overrides import Fault
 from .wire import dumps
@@ -241,14 +243,47 @@ def outbox() -> Response:
     return _json({"total": len(found), "messages": redacted(feed.messages(shown))})
 
 
+def _long_poll(timeout: float, watch: Callable[[], Callable[[], bool]], look: Callable[[bool], Response | None]) -> Response:
+    """``look(expired)``'s answer once it has one, or ``look(True)``'s after ``timeout`` seconds.
+
+    Under ``smsmock serve`` (an event loop) a wait holds no thread: with nothing to answer yet the endpoint
+    leaves its terms in the request's :class:`~smsmock.edge.Park` and the server asks again when ``watch``'s
+    test says something may have come. Under a threaded server it blocks on the feed. ``watch`` is taken
+    before the look, so that nothing that comes in between is missed.
+    """
+    feed = _feed()
+    park = request.environ.get(PARK)
+    if park is not None:
+        ready = watch()
+        answer = look(park.expired or timeout == 0)
+        if answer is None:
+            park.ready, park.timeout = ready, timeout
+            return Response(status=204)  # not sent: the server parks the request and asks again
+        return answer
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = feed.version
+        answer = look(time.monotonic() >= deadline)
+        if answer is not None:
+            return answer
+        feed.wait_for_change(seen, deadline - time.monotonic())
+
+
 @blueprint.get("/api/outbox/wait")
 def wait() -> Response:
     """The newest message matching the filters, waiting up to ``timeout`` seconds for one (408 if none came)."""
-    timeout = _number("timeout", 5.0)
-    try:
-        return _json(redacted(_feed().wait(timeout=timeout, **_filters())))
-    except NoMessage as miss:
-        raise AdminError(str(miss), 408 if timeout else 404) from None
+    timeout, filters, feed = _number("timeout", 5.0), _filters(), _feed()
+
+    def look(expired: bool) -> Response | None:
+        found = feed.find(**filters)
+        if found is not None:
+            return _json(redacted(found))
+        if expired or feed.closed:
+            miss = feed.miss(filters["provider"], filters["recipient"], filters["text"], timeout)
+            raise AdminError(miss, 408 if timeout else 404)
+        return None
+
+    return _long_poll(timeout, lambda: feed.watch(**filters), look)
 
 
 @blueprint.get("/api/code")
@@ -257,16 +292,23 @@ def code() -> Response:
     filters = _filters()
     if not filters["recipient"]:
         raise AdminError("recipient is required: the number the code was sent to")
-    timeout = _number("timeout", 0.0)
-    try:
-        found, message = _feed().latest_code(
-            filters["recipient"], filters["provider"], timeout, since=filters["since"]
-        )
-    except NoMessage as miss:
-        raise AdminError(str(miss), 408 if timeout else 404) from None
-    except NoCode as missing:
-        raise AdminError(str(missing), 404) from None
-    return _json({"code": found, "message": redacted(message)})
+    timeout, feed = _number("timeout", 0.0), _feed()
+    del filters["text"]
+
+    def look(expired: bool) -> Response | None:
+        found = feed.find(**filters)
+        if found is None:
+            if expired or feed.closed:
+                miss = feed.miss(filters["provider"], filters["recipient"], None, timeout)
+                raise AdminError(miss, 408 if timeout else 404)
+            return None
+        try:
+            value, message = code_in(found, filters["recipient"])
+        except NoCode as missing:
+            raise AdminError(str(missing), 404) from None
+        return _json({"code": value, "message": redacted(message)})
+
+    return _long_poll(timeout, lambda: feed.watch(**filters), look)
 
 
 @blueprint.get("/api/events")
@@ -274,13 +316,20 @@ def events() -> Response:
     """A long poll: answers when anything changed since ``version`` (or after ``timeout`` seconds)."""
     feed, mock = _feed(), _mock()
     version = _integer("version")
-    now = feed.wait_for_change(-1 if version is None else version, _number("timeout", 20.0))
-    with mock.env.lock:
-        clock = mock.env.clock.snapshot()
-        outbox_size = len(mock.env.outbox)
-    return _json(
-        {"version": now, "epoch": feed.epoch, "journal": mock.journal.total, "outbox": outbox_size, "clock": clock}
-    )
+    asked = -1 if version is None else version
+    timeout = _number("timeout", 20.0)
+
+    def look(expired: bool) -> Response | None:
+        if feed.current() == asked and not expired and not feed.closed:
+            return None
+        with mock.env.lock:
+            clock = mock.env.clock.snapshot()
+            outbox_size = len(mock.env.outbox)
+        return _json(
+            {"version": feed.version, "epoch": feed.epoch, "journal": mock.journal.total, "outbox": outbox_size, "clock": clock}
+        )
+
+    return _long_poll(timeout, lambda: lambda: feed.version != asked or feed.closed, look)
 
 
 @blueprint.get("/api/outbox/<message_id>")

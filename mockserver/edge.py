@@ -1,16 +1,15 @@
 """The request edge: a WSGI request normalised once into an ``Incoming``, and an ``Outcome`` sent back.
 
-Every transport meets the mock here: the standalone server (through the ASGI front), the live-server
-fixture and the in-process interceptors all call the app's WSGI callable, whose :class:`Front` hands
+Every transport meets the mock here: ``smsmock serve`` and the live-server fixture (through the ASGI
+front, smsmock.asgi) and the in-process interceptors all call the app's WSGI callable, whose :class:`Front` hands
 provider requests to :meth:`Mock.dispatch`.
 """
 from __future__ import annotations
 
 import io
-import socket
 import time
 import logging
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from urllib.parse import parse_qsl
 
 from flask import Response
@@ -26,7 +25,7 @@ from .wire import dumps
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["ADMIN", "FAULTS", "Front", "http_error", "normalise"]
+__all__ = ["ADMIN", "FAULTS", "PARK", "Front", "Park", "http_error", "normalise"]
 
 log = logging.getLogger("smsmock")
 ADMIN = "/__smsmock"  # the admin blueprint and the page: served by Flask
@@ -35,7 +34,27 @@ ADMIN = "/__smsmock"  # the admin blueprint and the page: served by Flask
 # having them played out here: it waits up to its client's timeout and raises its client's own errors.
 FAULTS = "smsmock.faults"
 
+# The WSGI environ key where the event-loop server offers to park a long poll (an admin wait) instead of
+# letting it block a thread: the endpoint answers now, or leaves a :class:`Park` filled in and is asked again.
+PARK = "smsmock.park"
+
 _HEADER_NAMES = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}  # environ key -> header name
+
+
+class Park:
+    """A long poll's terms, between an admin endpoint and the server that parks it (environ ``PARK``).
+
+    The endpoint sets ``ready`` (a quick test of whether to ask it again, see :meth:`Feed.watch`) and
+    ``timeout`` when it has nothing to answer yet; the server asks again once ``ready()`` says so, and a
+    last time with ``expired`` set when the timeout has passed or the server is stopping.
+    """
+
+    __slots__ = ("ready", "timeout", "expired")
+
+    def __init__(self) -> None:
+        self.ready: Callable[[], bool] | None = None
+        self.timeout = 0.0
+        self.expired = False
 
 
 class Front:
@@ -158,21 +177,9 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 
 def _drop(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    """Close the client's connection without an answer (an injected fault).
-
-    Under waitress the socket is shut down, so the client sees the server hang up with no response
-    (``requests.ConnectionError``). Elsewhere (the Flask test client, other servers) the body fails
-    mid-way, which every client also reports as a broken connection.
-    """
-    probe = environ.get("waitress.client_disconnected")
-    channel = getattr(probe, "__self__", None)
-    sock = getattr(channel, "socket", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        return _send(start_response, 200, [], b"", environ)
+    """Close the client's connection without an answer (an injected fault): the body fails mid-way, which
+    every WSGI server turns into a cut connection and every client reports as one. (``smsmock serve`` and
+    the in-process interceptors cut it themselves: they ask for the fault through ``FAULTS``.)"""
     start_response("200 OK", [("Content-Length", "1024")])
     return _broken_body()
 

@@ -6,6 +6,7 @@ so that ``GET /__smsmock/api/outbox/wait`` and ``smsmock.wait_for_message`` cann
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import threading
 import time
@@ -13,9 +14,9 @@ from typing import Any, Callable
 
 from .engine import Mock
 from .journal import JournalEntry
-from .state import Message
+from .state import Message, matcher
 
-__all__ = ["CODE", "Feed", "NoCode", "NoMessage"]
+__all__ = ["CODE", "Feed", "NoCode", "NoMessage", "code_in"]
 
 CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")  # a one-time code: 4 to 8 digits standing alone
 POLL = 0.05  # seconds between looks at what is pending, for waits that can end early
@@ -40,6 +41,10 @@ class Feed:
         self._changed = threading.Condition()
         self._waiting = 0  # threads in wait_for_change: no one to wake, no notify
         self.closed = False  # the server is stopping: every wait ends now
+        self.sent = 0  # messages stamped with their request so far: a watch looks only at the newer ones
+        # Told of every change, holding the feed's lock: they must be quick and take no other lock
+        # (the event-loop server's is to schedule a look at its parked long polls).
+        self.hooks: list[Callable[[], None]] = []
         mock.listeners.append(self._on_entry)
 
     def _on_entry(self, entry: JournalEntry) -> None:
@@ -49,6 +54,7 @@ class Feed:
             if message.journal_seq is not None:
                 break
             message.journal_seq = entry.seq
+            self.sent += 1
         self._bump(seq=entry.seq)
 
     def changed(self, reset: bool = False) -> None:
@@ -60,6 +66,8 @@ class Feed:
         with self._changed:
             self.closed = True
             self._changed.notify_all()
+            for hook in self.hooks:
+                hook()
 
     def _bump(self, reset: bool = False, seq: int | None = None) -> None:
         with self._changed:
@@ -72,11 +80,18 @@ class Feed:
             self.version += 1
             if self._waiting:
                 self._changed.notify_all()
+            for hook in self.hooks:
+                hook()
+
+    def current(self) -> int:
+        """The version now, a reset made without the admin API since the last change counted (Mock.reset)."""
+        if self.mock.journal.total < self._last_seq:  # reset with no request since
+            self.changed()
+        return self.version
 
     def wait_for_change(self, version: int, timeout: float) -> int:
         """Block until the version differs from ``version`` or ``timeout`` seconds pass; the version now."""
-        if self.mock.journal.total < self._last_seq:  # reset with no request since (Mock.reset)
-            self.changed()
+        self.current()
         with self._changed:
             self._waiting += 1
             try:
@@ -85,7 +100,46 @@ class Feed:
                 self._waiting -= 1
             return self.version
 
+    def watch(
+        self,
+        provider: str | None = None,
+        recipient: str | None = None,
+        text: str | None = None,
+        since: int | None = None,
+    ) -> Callable[[], bool]:
+        """A quick test of whether a message matching the filters may have come since now.
+
+        It looks only at the messages sent since its last look (none: no work at all), so that many
+        parked waits cost next to nothing per request; a reset or a stop also says yes. A yes means
+        "look again" (:meth:`find` is the answer), never "found".
+        """
+        match, seen, epoch = matcher(provider, recipient, text), self.sent, self.epoch
+
+        def ready() -> bool:
+            nonlocal seen
+            if self.closed or self.epoch != epoch:
+                return True
+            new, seen = self.sent - seen, self.sent
+            if not new:
+                return False
+            with self.mock.env.lock:
+                fresh = list(itertools.islice(self.mock.env.outbox.newest(), new))
+            return any(match(m) and (since is None or (m.journal_seq or 0) > since) for m in fresh)
+
+        return ready
+
     # -- queries ----------------------------------------------------------------
+
+    def find(
+        self,
+        provider: str | None = None,
+        recipient: str | None = None,
+        text: str | None = None,
+        since: int | None = None,
+    ) -> dict[str, Any] | None:
+        """The newest message matching every filter, as JSON (None: no such message yet)."""
+        found = self.search(provider, recipient, text, since)
+        return self.messages(found[:1])[0] if found else None
 
     def search(
         self,
@@ -163,13 +217,13 @@ class Feed:
         pending: Callable[[], bool] | None,
     ) -> tuple[dict[str, Any] | None, float]:
         """The newest matching message (or None) and the time left; NoMessage when the wait is over."""
-        found = self.search(provider, recipient, text, since)
-        if found:
-            return self.messages(found[:1])[0], 0.0
+        found = self.find(provider, recipient, text, since)
+        if found is not None:
+            return found, 0.0
         remaining = deadline - time.monotonic()
         idle = pending is not None and not pending()
         if remaining <= 0 or idle or self.closed:
-            raise NoMessage(self._miss(provider, recipient, text, timeout, idle))
+            raise NoMessage(self.miss(provider, recipient, text, timeout, idle))
         return None, remaining
 
     def latest_code(
@@ -182,7 +236,7 @@ class Feed:
         pending: Callable[[], bool] | None = None,
     ) -> tuple[str, dict[str, Any]]:
         """The one-time code in the newest message to a number, and that message; NoMessage or NoCode."""
-        return _code(self.wait(provider, recipient, None, timeout, since, pending), recipient, pattern)
+        return code_in(self.wait(provider, recipient, None, timeout, since, pending), recipient, pattern)
 
     async def latest_code_async(
         self,
@@ -194,9 +248,9 @@ class Feed:
         pending: Callable[[], bool] | None = None,
     ) -> tuple[str, dict[str, Any]]:
         """:meth:`latest_code` for async code, never blocking the loop."""
-        return _code(await self.wait_async(provider, recipient, None, timeout, since, pending), recipient, pattern)
+        return code_in(await self.wait_async(provider, recipient, None, timeout, since, pending), recipient, pattern)
 
-    def _miss(self, provider: str | None, recipient: str | None, text: str | None, timeout: float, idle: bool = False) -> str:
+    def miss(self, provider: str | None, recipient: str | None, text: str | None, timeout: float, idle: bool = False) -> str:
         """Why a wait found nothing: the filters and the last messages sent."""
         last = self.search()[:5][::-1]
         sent = [f"{m.provider} to {m.recipient}: {m.text!r}" for m in last]
@@ -210,7 +264,7 @@ class Feed:
         )
 
 
-def _code(message: dict[str, Any], recipient: str, pattern: re.Pattern[str] | str) -> tuple[str, dict[str, Any]]:
+def code_in(message: dict[str, Any], recipient: str, pattern: re.Pattern[str] | str = CODE) -> tuple[str, dict[str, Any]]:
     """The code in a message (``pattern``'s first group, or its match), and the message; NoCode if none."""
     found = re.search(pattern, message["text"])
     if found is None:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["Clock", "Ids", "RateLimit", "SharedState", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER"]
+__all__ = ["Clock", "Ids", "RateLimit", "SharedState", "Message", "Outbox", "SENT_AFTER", "SETTLED_AFTER", "matcher"]
 
 UTC = timezone.utc
 # A message leaves the queue this long after its send time, and settles (delivered or failed) after that.
@@ -140,6 +140,25 @@ class Message:
         return data
 
 
+def matcher(provider: str | None = None, recipient: str | None = None, text: str | None = None) -> Callable[[Message], bool]:
+    """Whether a message matches every given filter: provider, recipient by digits, text by substring (any case)."""
+    # Leading zeros are a trunk (07…) or international (0091…) prefix; what is left must end the
+    # recipient (stored with its country code). Comparing only the last 9 digits confused Indian
+    # numbers that differ in their first digit (9876543210 and 8876543210).
+    digits = "".join(ch for ch in recipient or "" if ch.isdigit())
+    wanted = digits.lstrip("0") or digits
+    folded = text.lower() if text else ""
+
+    def match(m: Message) -> bool:
+        return (
+            (not provider or m.provider == provider)
+            and (not wanted or m.recipient.endswith(wanted) or wanted.endswith(m.recipient))
+            and (not folded or folded in m.text.lower())
+        )
+
+    return match
+
+
 class Outbox:
     """Every message sent, across providers, newest last; capped.
 
@@ -181,18 +200,8 @@ class Outbox:
         self, provider: str | None = None, recipient: str | None = None, text: str | None = None
     ) -> list[Message]:
         """Messages matching every given filter (recipient by digits, text by substring), oldest first."""
-        # Leading zeros are a trunk (07…) or international (0091…) prefix; what is left must end the
-        # recipient (stored with its country code). Comparing only the last 9 digits confused Indian
-        # numbers that differ in their first digit (9876543210 and 8876543210).
-        digits = "".join(ch for ch in recipient or "" if ch.isdigit())
-        wanted = digits.lstrip("0") or digits
-        return [
-            m
-            for m in self
-            if (not provider or m.provider == provider)
-            and (not wanted or m.recipient.endswith(wanted) or wanted.endswith(m.recipient))
-            and (not text or text.lower() in m.text.lower())
-        ]
+        match = matcher(provider, recipient, text)
+        return [m for m in self if match(m)]
 
     def settle(self, now: datetime, ids: Iterable[str] | None = None) -> int:
         """Deliver (or fail) now every unsettled message, or those named."""
