@@ -230,11 +230,10 @@ class Server:
         self.stop()
 
 
-def smsmock_server(seed_path: Path, threads: int | None = 8) -> Server:
-    """``smsmock serve`` on a free port; ``threads=None``: whatever the command runs by default."""
+def smsmock_server(seed_path: Path) -> Server:
+    """``smsmock serve`` on a free port, as the command runs by default."""
     port = free_port()
     argv = [sys.executable, "-m", "smsmock", "serve", "--port", str(port), "--seed", str(seed_path)]
-    argv += [] if threads is None else ["--threads", str(threads)]
     return Server("smsmock", argv, port, "/__smsmock/api/state")
 
 

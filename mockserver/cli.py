@@ -8,14 +8,12 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import logging
 import secrets
 import signal
 import socket
 import sys
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -125,62 +123,6 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
-LONG_URL = 8192  # characters of a request target past which urllib's parse cache is emptied
-
-
-def forget_long_urls(wsgi: Any) -> Any:
-    """A WSGI app that empties urllib's ``urlsplit`` cache after a long request target.
-
-    waitress splits every request line with ``urllib.parse.urlsplit``, whose cache keeps the last 128
-    targets: 128 hostile 200 KB query strings held 30 MB, whatever the journal keeps (bench/hostile_memory.py).
-    """
-
-    forget = getattr(urllib.parse.urlsplit, "cache_clear", None)  # an lru_cache in CPython 3.11 and later
-    if forget is None:
-        return wsgi
-
-    def app(environ: dict[str, Any], start_response: Any) -> Any:
-        if len(environ.get("QUERY_STRING", "")) + len(environ.get("PATH_INFO", "")) > LONG_URL:
-            forget()
-        return wsgi(environ, start_response)
-
-    return app
-
-
-GRACE = 5.0  # seconds a stop waits for the requests under way to be answered
-
-
-def run_until_stopped(server: Any, stop: threading.Event, force: threading.Event, feed: Any) -> None:
-    """waitress's event loop until ``stop`` is set, then a graceful stop.
-
-    The listening sockets close (no new connection is accepted), every parked long poll is answered at once
-    (``feed.close``), and the loop runs on until each request already read is answered and flushed to its
-    client, for at most GRACE seconds (or until ``force``: a second signal). Then every connection closes.
-    Signals only set the events and wake the loop: nothing is raised inside waitress's handlers.
-    """
-    from waitress import wasyncore
-    from waitress.channel import HTTPChannel
-    from waitress.server import BaseWSGIServer
-
-    sockets = server.map if hasattr(server, "map") else server._map
-    use_poll = server.adj.asyncore_use_poll
-    while not stop.is_set():
-        wasyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=sockets, use_poll=use_poll, count=1)
-    for listener in [d for d in list(sockets.values()) if isinstance(d, BaseWSGIServer)]:
-        wasyncore.dispatcher.close(listener)
-    feed.close()
-
-    def under_way() -> bool:
-        return any(isinstance(ch, HTTPChannel) and (ch.requests or ch.total_outbufs_len) for ch in list(sockets.values()))
-
-    deadline = time.monotonic() + GRACE
-    while under_way() and not force.is_set() and time.monotonic() < deadline:
-        wasyncore.loop(timeout=0.05, map=sockets, use_poll=use_poll, count=1)
-    for channel in [d for d in list(sockets.values()) if isinstance(d, HTTPChannel)]:
-        channel.close()
-    server.task_dispatcher.shutdown(timeout=1)
-
-
 def settle_allocator() -> None:
     """Large buffers (a 1 MB body, 250 KB of headers) go back to the system when freed (glibc only).
 
@@ -196,12 +138,11 @@ def settle_allocator() -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from waitress.server import create_server
-
     from .admin_input import Guard, is_loopback
     from .app import create_app, get_mock, load_seed
     from .extension import feed_for, set_guard
     from .persist import StateError, load_state, save_state
+    from .serving import Serving
     from .spec import SpecError, load_bundled, load_spec
     from .state import Clock
 
@@ -223,35 +164,30 @@ def _serve(args: argparse.Namespace) -> int:
     guard = Guard.for_server(args.host, [*args.allowed_host, *addresses(args.host)], token)
     set_guard(app, guard)
     try:
-        server = create_server(forget_long_urls(app), host=args.host, port=args.port, threads=args.threads, ident="smsmock")
-    except OSError as exc:
-        print(f"smsmock serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        server = Serving(app, args.host, args.port, idle_timeout=args.idle_timeout)
+    except (OSError, RuntimeError, ValueError) as exc:  # granian says why in its first line
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        print(f"smsmock serve: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
-    port = int(server.effective_port)  # type: ignore[union-attr]
     made = token if token and not args.admin_token else None  # a token given on the command line is not echoed
-    stopping, force = threading.Event(), threading.Event()
-    sockets = server.map if hasattr(server, "map") else server._map  # type: ignore[union-attr]
-    wake = next(d.pull_trigger for d in sockets.values() if hasattr(d, "pull_trigger"))  # waitress's trigger
+    stopping = threading.Event()
 
     def _terminate(signum: int, frame: Any) -> None:
-        (force if stopping.is_set() else stopping).set()  # a second signal cuts the grace short
-        wake()  # the event loop sees it now, not at its next timeout
+        stopping.set()
+        server.stop()  # a second signal cuts the grace short
 
     # Installed before the banner: a signal sent as soon as the banner is read stops the server cleanly too.
-    # SIGINT the same way (no KeyboardInterrupt inside waitress's loop, whose handlers would swallow it).
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     try:
-        print(_banner(app, args.host, port, guard.login_code() if token else None, made), flush=True)
+        print(_banner(app, args.host, server.port, guard.login_code() if token else None, made), flush=True)
         settle_garbage_collector()
         settle_allocator()
         if state is not None:
             threading.Thread(target=_keep, args=(app, state, args.state_interval, stopping), daemon=True).start()
-        run_until_stopped(server, stopping, force, feed_for(app))
+        server.run()
     finally:
         stopping.set()
-        # Connections torn down by the stop are not errors worth a traceback on the operator's terminal.
-        logging.getLogger("waitress").setLevel(logging.CRITICAL)
     if state is not None:
         save_state(get_mock(app), state)
         print(f"smsmock: state written to {state}", flush=True)
@@ -272,6 +208,17 @@ def _keep(app: Any, path: Path, interval: float, stopping: threading.Event) -> N
                 save_state(get_mock(app), path)
             except OSError as exc:
                 print(f"smsmock: cannot write {path}: {exc}", file=sys.stderr, flush=True)
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds (an argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400 seconds: {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -295,7 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8017, help="port (default 8017)")
     serve.add_argument("--seed", metavar="FILE", help="a seed YAML file replacing the default seed")
     serve.add_argument("--spec", action="append", default=[], metavar="FILE", help="also serve this OpenAPI file, answering from its examples (repeatable)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument(
+        "--idle-timeout", type=_seconds, default=30.0, metavar="SECONDS",
+        help="close a connection idle for this long: no request, or a request header not complete (default 30 s)",
+    )
     serve.add_argument(
         "--allowed-host", action="append", default=[], metavar="NAME",
         help="also answer the admin page and API under this Host name (repeatable; loopback names always)",

@@ -11,7 +11,7 @@ from .admin_input import Guard
 from .engine import Mock
 from .feed import Feed
 
-__all__ = ["feed_for", "get_mock", "guard_for", "install", "set_guard"]
+__all__ = ["feed_for", "find_mock", "get_mock", "guard_for", "install", "set_guard"]
 
 _MOCK = "smsmock"
 _FEED = "smsmock.feed"
@@ -27,6 +27,11 @@ def install(app: Flask, mock: Mock) -> None:
 def get_mock(app: Flask | None = None) -> Mock:
     """The :class:`Mock` behind an app (the current one by default)."""
     return (app or current_app).extensions[_MOCK]  # type: ignore[no-any-return]
+
+
+def find_mock(app: Flask) -> Mock | None:
+    """The :class:`Mock` behind an app, or None for an app that is not smsmock's."""
+    return app.extensions.get(_MOCK)
 
 
 def feed_for(app: Flask | None = None) -> Feed:

@@ -1,53 +1,27 @@
-"""A real HTTP server for the mock app on 127.0.0.1 and a free port, in a background thread."""
+"""A real HTTP server for the mock app on 127.0.0.1 and a free port, in a background thread.
+
+The very server ``smsmock serve`` runs (:class:`smsmock.serving.Serving`: granian, one event loop), so that a
+client tested against the live-server fixture meets what it meets against ``smsmock serve``.
+"""
 from __future__ import annotations
 
-import threading
-
 from flask import Flask
-from waitress.server import create_server
+
+from ..serving import Serving
 
 __all__ = ["LiveServer"]
 
 
-class LiveServer:
-    """Serve a WSGI app with waitress on a free loopback port until :meth:`stop`."""
+class LiveServer(Serving):
+    """Serve the mock's app on a free loopback port (by default) in a daemon thread until :meth:`stop`."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
-        self.app = app
-        self._server = create_server(
-            app, host=host, port=port, threads=threads, ident="smsmock"
-        )
-        self.host = host
-        self.port: int = self._server.effective_port  # type: ignore[attr-defined]
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name=f"smsmock-{self.port}", daemon=True)
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``"""
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> LiveServer:
-        """Start serving in a daemon thread."""
-        self._thread.start()
-        return self
-
-    def _serve(self) -> None:
-        """waitress's loop, a turn at a time, so that it ends (and closes its sockets) in its own thread."""
-        server = self._server
-        while not self._stopping.is_set():
-            server.asyncore.loop(timeout=0.2, map=server._map, count=1)  # type: ignore[attr-defined]
-        server.task_dispatcher.shutdown()  # type: ignore[attr-defined]
-        for channel in list(server._map.values()):  # type: ignore[attr-defined]
-            channel.close()
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(app, host, port)
 
     def stop(self) -> None:
-        """Stop serving and wait for the loop to close its sockets."""
-        self._stopping.set()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> LiveServer:
-        return self.start()
+        """Stop serving and wait for the server to close its sockets."""
+        super().stop()
+        self.join(10)
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -36,7 +36,7 @@ class Answer:
     """An HTTP answer, whichever transport carried it."""
 
     status: int
-    headers: CaseInsensitiveDict  # waitress title-cases names (X-Ratelimit-Limit)
+    headers: CaseInsensitiveDict  # over a socket the names come in lower case (granian), in-process as sent
     text: str
 
     @property

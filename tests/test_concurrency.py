@@ -114,7 +114,7 @@ def app() -> Flask:
 
 @pytest.fixture(scope="module")
 def server(app: Flask) -> Iterator[LiveServer]:
-    with LiveServer(app, threads=16) as live:
+    with LiveServer(app) as live:
         yield live
 
 
@@ -309,7 +309,7 @@ def test_the_second_credentials_see_nothing_of_the_first(mock: Mock, server: Liv
 def test_the_journal_and_the_outbox_stay_at_their_caps() -> None:
     app = create_app(strict=True, journal_cap=50, outbox_cap=40)
     mock = get_mock(app)
-    with LiveServer(app, threads=8) as live:
+    with LiveServer(app) as live:
         account = first(live.url)
 
         def sender(index: int) -> Callable[[], None]:
