@@ -205,8 +205,8 @@ async def parked_load(port: int, count: int, load_fn: Callable[[], Load], pause:
             await asyncio.wait_for(exchange(sender, raw(write, port, body)), 5)
     except (asyncio.TimeoutError, *CLIENT_ERRORS):
         pass  # the server answers no send: the rest are not sent
-    for _ in range(50):
-        if all(o is not None for o in outbox):
+    for _ in range(50):  # up to 5 s for every waiter (events answers gather changes for a moment first)
+        if all(o is not None for o in outbox) and all(e is not None for i, e in enumerate(events_after) if i not in events_outcome):
             break
         await asyncio.sleep(0.1)
     await clients.close()

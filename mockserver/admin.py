@@ -20,7 +20,10 @@ from .wire import dumps
 __all__ = ["blueprint"]
 
 UI = Path(__file__).with_name("ui")
-MAX_WAIT = 60.0  # seconds a long poll may hold a server thread
+MAX_WAIT = 60.0  # seconds a long poll may wait
+# Seconds an events poll gathers changes before it answers: under load every request is a change, and a page
+# (or any client asking again as soon as it is answered) would otherwise ask thousands of times a second.
+GATHER = 0.5
 JOURNAL_PAGE = 1000  # entries of one journal answer at most (the page asks for fewer)
 # The page runs its own script only, from this origin, and nobody may frame it (clickjacking).
 SECURITY_HEADERS = {
@@ -243,21 +246,26 @@ def outbox() -> Response:
     return _json({"total": len(found), "messages": redacted(feed.messages(shown))})
 
 
-def _long_poll(timeout: float, watch: Callable[[], Callable[[], bool]], look: Callable[[bool], Response | None]) -> Response:
+def _long_poll(
+    timeout: float,
+    watch: Callable[[], tuple[Callable[[], bool] | None, str]],
+    look: Callable[[bool], Response | None],
+    again: Callable[[], float | None] = lambda: None,
+) -> Response:
     """``look(expired)``'s answer once it has one, or ``look(True)``'s after ``timeout`` seconds.
 
     Under ``smsmock serve`` (an event loop) a wait holds no thread: with nothing to answer yet the endpoint
-    leaves its terms in the request's :class:`~smsmock.edge.Park` and the server asks again when ``watch``'s
-    test says something may have come. Under a threaded server it blocks on the feed. ``watch`` is taken
-    before the look, so that nothing that comes in between is missed.
+    leaves its terms in the request's :class:`~smsmock.edge.Park`: ``watch()``'s quick test and when to run
+    it, and ``again()``, seconds after which to look again anyway (None: never). Under a threaded server it
+    blocks on the feed. ``watch`` is taken before the look, so that nothing that comes between is missed.
     """
     feed = _feed()
     park = request.environ.get(PARK)
     if park is not None:
-        ready = watch()
+        ready, on = watch()
         answer = look(park.expired or timeout == 0)
         if answer is None:
-            park.ready, park.timeout = ready, timeout
+            park.parked, park.ready, park.on, park.timeout, park.recheck = True, ready, on, timeout, again()
             return Response(status=204)  # not sent: the server parks the request and asks again
         return answer
     deadline = time.monotonic() + timeout
@@ -266,7 +274,7 @@ def _long_poll(timeout: float, watch: Callable[[], Callable[[], bool]], look: Ca
         answer = look(time.monotonic() >= deadline)
         if answer is not None:
             return answer
-        feed.wait_for_change(seen, deadline - time.monotonic())
+        feed.wait_for_change(seen, min(deadline - time.monotonic(), again() or MAX_WAIT))
 
 
 @blueprint.get("/api/outbox/wait")
@@ -283,7 +291,7 @@ def wait() -> Response:
             raise AdminError(miss, 408 if timeout else 404)
         return None
 
-    return _long_poll(timeout, lambda: feed.watch(**filters), look)
+    return _long_poll(timeout, lambda: (feed.watch(**filters), "message"), look)
 
 
 @blueprint.get("/api/code")
@@ -308,20 +316,26 @@ def code() -> Response:
             raise AdminError(str(missing), 404) from None
         return _json({"code": value, "message": redacted(message)})
 
-    return _long_poll(timeout, lambda: feed.watch(**filters), look)
+    return _long_poll(timeout, lambda: (feed.watch(**filters), "message"), look)
 
 
 @blueprint.get("/api/events")
 def events() -> Response:
-    """A long poll: answers when anything changed since ``version`` (or after ``timeout`` seconds)."""
+    """A long poll: answers when anything changed since ``version`` (or after ``timeout`` seconds).
+
+    Changes are gathered for GATHER seconds from the first: one answer tells of them all.
+    """
     feed, mock = _feed(), _mock()
     version = _integer("version")
     asked = -1 if version is None else version
     timeout = _number("timeout", 20.0)
 
     def look(expired: bool) -> Response | None:
-        if feed.current() == asked and not expired and not feed.closed:
-            return None
+        feed.current()  # counts a reset made without the admin API
+        if not expired and not feed.closed:
+            age = feed.changed_since(asked)
+            if age is None or age < GATHER:  # nothing yet, or changes still being gathered
+                return None
         with mock.env.lock:
             clock = mock.env.clock.snapshot()
             outbox_size = len(mock.env.outbox)
@@ -329,7 +343,16 @@ def events() -> Response:
             {"version": feed.version, "epoch": feed.epoch, "journal": mock.journal.total, "outbox": outbox_size, "clock": clock}
         )
 
-    return _long_poll(timeout, lambda: lambda: feed.version != asked or feed.closed, look)
+    def again() -> float | None:
+        age = feed.changed_since(asked)
+        return None if age is None else max(0.0, GATHER - age)
+
+    def watch() -> tuple[Callable[[], bool] | None, str]:
+        if feed.changed_since(asked) is None:  # the first change is worth a look (it starts the gathering)
+            return (lambda: feed.version != asked), "change"
+        return None, "change"  # changes are being gathered: ``again`` says when to look
+
+    return _long_poll(timeout, watch, look, again)
 
 
 @blueprint.get("/api/outbox/<message_id>")

@@ -44,16 +44,21 @@ _HEADER_NAMES = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-leng
 class Park:
     """A long poll's terms, between an admin endpoint and the server that parks it (environ ``PARK``).
 
-    The endpoint sets ``ready`` (a quick test of whether to ask it again, see :meth:`Feed.watch`) and
-    ``timeout`` when it has nothing to answer yet; the server asks again once ``ready()`` says so, and a
-    last time with ``expired`` set when the timeout has passed or the server is stopping.
+    When it has nothing to answer yet, the endpoint sets ``parked`` and its terms: ``ready``, a quick test
+    of whether to ask it again (see :meth:`Feed.watch`), run after each new message (``on="message"``) or
+    after any change (``on="change"``), or None to wait for ``recheck`` alone; ``timeout``; and ``recheck``,
+    seconds after which to ask again whatever ``ready`` says (None: never). The server asks again when one
+    of them says so, and a last time with ``expired`` set when the timeout has passed or it is stopping.
     """
 
-    __slots__ = ("ready", "timeout", "expired")
+    __slots__ = ("parked", "ready", "on", "timeout", "recheck", "expired")
 
     def __init__(self) -> None:
+        self.parked = False
         self.ready: Callable[[], bool] | None = None
+        self.on = "change"
         self.timeout = 0.0
+        self.recheck: float | None = None
         self.expired = False
 
 

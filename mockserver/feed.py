@@ -6,6 +6,7 @@ so that ``GET /__smsmock/api/outbox/wait`` and ``smsmock.wait_for_message`` cann
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import re
 import threading
@@ -41,6 +42,7 @@ class Feed:
         self._changed = threading.Condition()
         self._waiting = 0  # threads in wait_for_change: no one to wake, no notify
         self.closed = False  # the server is stopping: every wait ends now
+        self._when: collections.deque[float] = collections.deque(maxlen=4096)  # monotonic time of each recent version
         self.sent = 0  # messages stamped with their request so far: a watch looks only at the newer ones
         # Told of every change, holding the feed's lock: they must be quick and take no other lock
         # (the event-loop server's is to schedule a look at its parked long polls).
@@ -78,6 +80,7 @@ class Feed:
                 self.epoch += 1
             self._last_seq = total
             self.version += 1
+            self._when.append(time.monotonic())
             if self._waiting:
                 self._changed.notify_all()
             for hook in self.hooks:
@@ -88,6 +91,13 @@ class Feed:
         if self.mock.journal.total < self._last_seq:  # reset with no request since
             self.changed()
         return self.version
+
+    def changed_since(self, version: int) -> float | None:
+        """Seconds since the first change after ``version`` (None: nothing changed since; a long time: inf)."""
+        if version >= self.version:
+            return None
+        index = version + 1 - (self.version - len(self._when) + 1)
+        return time.monotonic() - self._when[index] if index >= 0 else float("inf")
 
     def wait_for_change(self, version: int, timeout: float) -> int:
         """Block until the version differs from ``version`` or ``timeout`` seconds pass; the version now."""
