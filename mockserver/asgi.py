@@ -63,7 +63,6 @@ class AsgiFront:
         self._seen = (0, 0)  # the feed's (sent, epoch) at the last sweep
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()  # admin calls awaiting a turn
         self._drain_due = False
-        self.in_flight = 0  # requests read and not yet answered (the graceful stop waits for them)
         self._sweep_due = False
         if self.feed is not None:
             self.feed.hooks.append(self._changed)
@@ -92,25 +91,21 @@ class AsgiFront:
             return
         if self.loop is None:
             self.bind(asyncio.get_running_loop())
-        self.in_flight += 1
-        try:
-            body, too_large = await _read_body(receive, self.max_body)
-            environ = self._environ(scope, body, too_large)
-            if scope["path"].startswith(ADMIN):
-                status, headers, data = await self._admin(environ)
-                await _respond(send, status, headers, data)
-                return
-            faults: dict[str, Any] = {}
-            environ[FAULTS] = faults
-            status, headers, data = self._call(environ)
-            if faults.get("latency"):
-                await asyncio.sleep(faults["latency"])
-            if faults.get("drop"):
-                await _drop(send)
-                return
+        body, too_large = await _read_body(receive, self.max_body)
+        environ = self._environ(scope, body, too_large)
+        if scope["path"].startswith(ADMIN):
+            status, headers, data = await self._admin(environ)
             await _respond(send, status, headers, data)
-        finally:
-            self.in_flight -= 1
+            return
+        faults: dict[str, Any] = {}
+        environ[FAULTS] = faults
+        status, headers, data = self._call(environ)
+        if faults.get("latency"):
+            await asyncio.sleep(faults["latency"])
+        if faults.get("drop"):
+            await _drop(send)
+            return
+        await _respond(send, status, headers, data)
 
     async def _admin(self, environ: dict[str, Any]) -> Answer:
         """An admin request; a long poll with nothing to answer yet is parked until its test says yes, or time is up."""

@@ -81,7 +81,6 @@ class Serving:
         self.idle_timeout = idle_timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self._stops = 0
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -128,7 +127,6 @@ class Serving:
 
     def stop(self) -> None:
         """Stop serving (safe from any thread and from a signal handler); a second call cuts the grace short."""
-        self._stops += 1
         loop, event = self._loop, self._stop
         if loop is None or event is None or loop.is_closed():
             return
