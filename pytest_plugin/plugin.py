@@ -124,6 +124,7 @@ class _Settings:
         self.base_urls = _base_urls(config.getini("smsmock_base_urls"), "smsmock_base_urls")
         for name, urls in _base_urls(config.getoption("smsmock_base_url"), "--smsmock-base-url").items():
             self.base_urls.setdefault(name, []).extend(urls)
+        self.marked_base_urls = bool(options.get("base_urls"))  # the test's own: smsmock_server cannot answer them
         for name, urls in (options.get("base_urls") or {}).items():
             self.base_urls.setdefault(name, []).extend([urls] if isinstance(urls, str) else urls)
         block = options.get("block_network", config.getoption("smsmock_block_network"))
@@ -174,9 +175,11 @@ def _run(handle: SmsMock, settings: _Settings, request: pytest.FixtureRequest, a
 
     sites = Sites.documented(handle.mock)  # under either fixture: the guard keeps clients off the real hosts
     try:
+        if app is None and settings.marked_base_urls:
+            raise ValueError("smsmock_server serves at its own base_url: base_urls apply to the smsmock fixture")
+        # The suite's base URLs (ini, command line) are answered in-process under smsmock; under smsmock_server
+        # they are guarded like the documented hosts: a client still pointed at its real site is refused.
         for name, urls in settings.base_urls.items():
-            if app is None:
-                raise ValueError("smsmock_server serves at its own base_url: base_urls apply to the smsmock fixture")
             for url in urls:
                 sites.add(name, url)
     except ValueError as exc:

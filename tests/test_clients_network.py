@@ -66,6 +66,39 @@ def test_base_urls_from_the_ini_and_the_command_line_add_up(pytester: pytest.Pyt
     pytester.runpytest("-p", "no:randomly", "--smsmock-base-url", "quickflow=https://sms.example.org/api/method").assert_outcomes(passed=1)
 
 
+def test_the_suites_base_urls_are_guarded_under_the_live_server_and_a_marker_is_refused(pytester: pytest.Pytester) -> None:
+    """A suite-wide base URL cannot stop the same suite using smsmock_server: there the real site is refused."""
+    pytester.syspathinsert(Path(__file__).parent)
+    pytester.makeini(f"[pytest]\nsmsmock_base_urls =\n    quickflow={SITE}\n")
+    pytester.makepyfile(
+        f"""
+        import pytest
+        import requests
+
+        SEND = {QUICKFLOW_SEND!r}
+
+        def test_live(smsmock_server):
+            assert requests.post(smsmock_server.quickflow.base_url + "/quickflow.sms.send", **SEND).status_code == 200
+            assert len(smsmock_server.quickflow.outbox) == 1
+
+        def test_still_pointed_at_the_site(smsmock_server):
+            try:
+                requests.post("{SITE}/quickflow.sms.send", timeout=2, **SEND)
+            except requests.ConnectionError:
+                pass
+            assert smsmock_server.refused == ["sms.example.co.ke:443"]  # refused at its connect: no app to answer it
+
+        @pytest.mark.smsmock(base_urls={{"quickflow": "https://other.example.org/api/method"}})
+        def test_marked(smsmock_server):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:randomly", "-rN")
+    result.assert_outcomes(passed=1, failed=1, errors=1)  # the refusal fails its test, as under smsmock
+    result.stdout.fnmatch_lines(["*smsmock refused 1 request(s) to a provider's host that nothing answered:*"])
+    result.stdout.fnmatch_lines(["*smsmock_server serves at its own base_url: base_urls apply to the smsmock fixture*"])
+
+
 def test_a_malformed_base_url_option_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_it(smsmock):\n    pass\n")
     result = pytester.runpytest("-p", "no:randomly", "--smsmock-base-url", "quickflow")
