@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import os
 import secrets
 import signal
 import socket
@@ -209,7 +210,10 @@ def _serve(args: argparse.Namespace) -> int:
         save_state(get_mock(app), state)
         print(f"smsmock: state written to {state}", flush=True)
     print("smsmock stopped.", flush=True)
-    return 0
+    sys.stderr.flush()
+    # Everything is answered, written and said: leave now. granian's Rust threads may still be winding down,
+    # and the interpreter's finalization under them once ended in a Rust panic printed after this line.
+    os._exit(0)
 
 
 def _keep(app: Any, path: Path, interval: float, stopping: threading.Event) -> None:
