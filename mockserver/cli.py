@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import os
 import secrets
 import signal
 import socket
@@ -124,20 +123,18 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
-SWITCH_INTERVAL = 0.0002  # seconds (Python's default: 0.005)
+def settle_open_files() -> None:
+    """Raise the soft limit on open files to the hard one (POSIX): each connection is a file, and a common
+    soft limit of 1,024 would refuse the thousand connections the server is built to hold."""
+    try:
+        import resource  # noqa: PLC0415 - POSIX only
 
-
-def settle_switch_interval() -> None:
-    """Let granian's Rust threads take the GIL within 0.2 ms while the event loop is busy (``smsmock serve`` only).
-
-    Each request crosses from granian's threads into Python several times (to start it, to read its body,
-    to send its answer), each time taking the GIL. When the loop never sleeps (a load, and parked polls
-    being answered in between), CPython hands the GIL over only at its switch interval, 5 ms by default:
-    250 long polls answered during a check-balance load took the load's p99 from 2 ms to 17-34 ms, and
-    with 0.2 ms to 5 ms, throughput unchanged (bench/serving.py, section 3). The live-server fixture
-    leaves the test process's interval alone.
-    """
-    sys.setswitchinterval(SWITCH_INTERVAL)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 65_536
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 def settle_allocator() -> None:
@@ -182,8 +179,8 @@ def _serve(args: argparse.Namespace) -> int:
     set_guard(app, guard)
     try:
         server = Serving(app, args.host, args.port, idle_timeout=args.idle_timeout)
-    except (OSError, RuntimeError, ValueError) as exc:  # granian says why in its first line
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+    except OSError as exc:  # busy, or not an address of this machine
+        reason = exc.strerror or str(exc)
         print(f"smsmock serve: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     made = token if token and not args.admin_token else None  # a token given on the command line is not echoed
@@ -200,7 +197,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(_banner(app, args.host, server.port, guard.login_code() if token else None, made), flush=True)
         settle_garbage_collector()
         settle_allocator()
-        settle_switch_interval()
+        settle_open_files()
         if state is not None:
             threading.Thread(target=_keep, args=(app, state, args.state_interval, stopping), daemon=True).start()
         server.run()
@@ -210,10 +207,7 @@ def _serve(args: argparse.Namespace) -> int:
         save_state(get_mock(app), state)
         print(f"smsmock: state written to {state}", flush=True)
     print("smsmock stopped.", flush=True)
-    sys.stderr.flush()
-    # Everything is answered, written and said: leave now. granian's Rust threads may still be winding down,
-    # and the interpreter's finalization under them once ended in a Rust panic printed after this line.
-    os._exit(0)
+    return 0
 
 
 def _keep(app: Any, path: Path, interval: float, stopping: threading.Event) -> None:

@@ -1,7 +1,7 @@
 """The request edge: a WSGI request normalised once into an ``Incoming``, and an ``Outcome`` sent back.
 
-Every transport meets the mock here: ``smsmock serve`` and the live-server fixture (through the ASGI
-front, smsmock.asgi) and the in-process interceptors all call the app's WSGI callable, whose :class:`Front` hands
+Every transport meets the mock here: ``smsmock serve`` and the live-server fixture (smsmock.serving, on
+an event loop) and the in-process interceptors all call the app's WSGI callable, whose :class:`Front` hands
 provider requests to :meth:`Mock.dispatch`.
 """
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Front:
             headers = [*crash.headers.items(), ("Content-Type", "application/json")]
             return _send(start_response, crash.status, headers, dumps(crash.body), environ)
         faults = environ.get(FAULTS)
-        if faults is not None:  # an interceptor or the ASGI front waits or drops as its own client would see it
+        if faults is not None:  # an interceptor or the event-loop server waits or drops as its own client would see it
             faults["latency"], faults["drop"] = outcome.latency, outcome.drop
             if outcome.drop:
                 return _send(start_response, 200, [], b"", environ)
@@ -124,7 +124,12 @@ def normalise(environ: WSGIEnvironment, limit: int) -> tuple[Incoming, bool]:
     """A WSGI request normalised once, straight from its environ; True when the body is over the limit."""
     length = get_content_length(environ)
     too_large = length is not None and length > limit
-    raw = b"" if too_large or length == 0 else get_input_stream(environ).read(limit + 1)
+    if too_large or length == 0:
+        raw = b""
+    elif length is not None:  # a stated length within the limit: read it (PEP 3333: no further)
+        raw = environ["wsgi.input"].read(length)
+    else:  # none stated: what werkzeug reads (all of a terminated stream, else nothing)
+        raw = get_input_stream(environ).read(limit + 1)
     too_large = too_large or len(raw) > limit
     headers = {}
     for key, value in environ.items():

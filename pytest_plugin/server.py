@@ -1,6 +1,6 @@
 """A real HTTP server for the mock app on 127.0.0.1 and a free port, in a background thread.
 
-The very server ``smsmock serve`` runs (:class:`smsmock.serving.Serving`: granian, one event loop), so that a
+The very server ``smsmock serve`` runs (:class:`smsmock.serving.Serving`: one event loop), so that a
 client tested against the live-server fixture meets what it meets against ``smsmock serve``.
 """
 from __future__ import annotations

@@ -36,7 +36,7 @@ class Answer:
     """An HTTP answer, whichever transport carried it."""
 
     status: int
-    headers: CaseInsensitiveDict  # over a socket the names come in lower case (granian), in-process as sent
+    headers: CaseInsensitiveDict
     text: str
 
     @property

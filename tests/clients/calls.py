@@ -16,7 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-__all__ = ["CLIENTS", "CUT", "DROPPED", "TIMEOUT", "Reply", "call", "retried"]
+__all__ = ["CLIENTS", "DROPPED", "TIMEOUT", "Reply", "call", "retried"]
 
 
 @dataclass
@@ -82,17 +82,6 @@ DROPPED: dict[str, type[BaseException]] = {
     "httpx": httpx.RemoteProtocolError,
     "httpx-async": httpx.RemoteProtocolError,
     "aiohttp": aiohttp.ServerDisconnectedError,
-}
-
-
-# What each raises when a server cuts its answer after the status line and headers: how a drop reaches a
-# client over a socket (granian answers every request it reads, so the mock can cut a connection only
-# mid-answer); no client's retries cover it.
-CUT: dict[str, type[BaseException]] = {
-    "requests": requests.exceptions.ChunkedEncodingError,
-    "httpx": httpx.RemoteProtocolError,
-    "httpx-async": httpx.RemoteProtocolError,
-    "aiohttp": aiohttp.ClientPayloadError,
 }
 
 

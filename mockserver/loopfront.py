@@ -1,8 +1,8 @@
-"""The ASGI front ``smsmock serve`` runs: each request dispatched inline on the event loop, waits parked.
+"""The mock on an event loop (``smsmock serve``, the live-server fixture): requests inline, waits parked.
 
-A provider request is short and CPU-bound: it runs inline, through the app's WSGI callable (the same
-:class:`~smsmock.edge.Front` and dispatch as every other transport), with no thread hand-off. Nothing
-that waits holds a thread: an injected latency is an ``asyncio.sleep``, and an admin long poll
+A provider request is short and CPU-bound: :mod:`smsmock.serving` runs it inline on the loop's thread,
+through the app's WSGI callable (the same :class:`~smsmock.edge.Front` and dispatch as every other
+transport), with no thread hand-off. Nothing that waits holds a thread: an injected latency is an ``asyncio.sleep``, and an admin long poll
 (``/__smsmock/api/outbox/wait``, ``/api/code``, ``/api/events``) leaves its terms in a
 :class:`~smsmock.edge.Park` and is asked again once the feed says something it waits for may have come.
 After a change one sweep runs only the tests that can say yes, and admin calls take turns between
@@ -15,25 +15,21 @@ import asyncio
 import collections
 import io
 import logging
-import sys
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from .edge import ADMIN, FAULTS, PARK, Park
+from .edge import PARK, Park
 from .engine import MAX_BODY
 from .extension import feed_for, find_mock
 
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["AsgiFront"]
+__all__ = ["Answer", "LoopFront"]
 
 log = logging.getLogger("smsmock")
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+Answer = tuple[str, list[tuple[str, str]], bytes]  # the WSGI status line, headers and the whole body
 
 ADMIN_PER_TURN = 8  # admin calls (a new one, or a parked poll asking again) in one turn of the loop
 
@@ -47,8 +43,8 @@ class _Parked:
         self.ready, self.future, self.queued = ready, future, False
 
 
-class AsgiFront:
-    """An ASGI application over the mock's Flask app: the same WSGI callable, inline; waits parked on the loop."""
+class LoopFront:
+    """The mock's Flask app on an event loop: its WSGI callable called inline; long polls parked on the loop."""
 
     def __init__(self, app: Flask) -> None:
         self.wsgi = app  # its wsgi_app is the Front: provider paths to the dispatch, /__smsmock/ to Flask
@@ -66,53 +62,17 @@ class AsgiFront:
         self._sweep_due = False
         if self.feed is not None:
             self.feed.hooks.append(self._changed)
-        server = ("127.0.0.1", "80")
-        self._base: dict[str, Any] = {  # what every environ shares
-            "SCRIPT_NAME": "",
-            "SERVER_NAME": server[0],
-            "SERVER_PORT": server[1],
-            "wsgi.version": (1, 0),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The loop this front serves on (parked polls are swept there, whichever thread changed the mock)."""
         self.loop = loop
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "lifespan":
-            await _lifespan(receive, send)
-            return
-        if kind != "http":  # websockets are not served: the server closes the connection
-            return
-        if self.loop is None:
-            self.bind(asyncio.get_running_loop())
-        body, too_large = await _read_body(receive, self.max_body)
-        environ = self._environ(scope, body, too_large)
-        if scope["path"].startswith(ADMIN):
-            status, headers, data = await self._admin(environ)
-            await _respond(send, status, headers, data)
-            return
-        faults: dict[str, Any] = {}
-        environ[FAULTS] = faults
-        status, headers, data = self._call(environ)
-        if faults.get("latency"):
-            await asyncio.sleep(faults["latency"])
-        if faults.get("drop"):
-            await _drop(send)
-            return
-        await _respond(send, status, headers, data)
-
-    async def _admin(self, environ: dict[str, Any]) -> Answer:
+    async def admin(self, environ: dict[str, Any]) -> Answer:
         """An admin request; a long poll with nothing to answer yet is parked until its test says yes, or time is up."""
         park = Park()
         environ[PARK] = park
         await self._turn()
-        answer = self._call(environ)
+        answer = self.call(environ)
         deadline = time.monotonic() + park.timeout
         while park.parked:
             remaining = deadline - time.monotonic()
@@ -124,7 +84,7 @@ class AsgiFront:
                 await self._turn()
             park.expired = time.monotonic() >= deadline or self.closing
             park.parked, park.ready, park.recheck = False, None, None
-            answer = self._call({**environ, "wsgi.input": io.BytesIO(b"")})
+            answer = self.call({**environ, "wsgi.input": io.BytesIO(b"")})
         return answer
 
     async def _park(self, ready: Callable[[], bool] | None, on: str, timeout: float) -> None:
@@ -224,7 +184,7 @@ class AsgiFront:
         if self.feed is not None:
             self.feed.close()
 
-    def _call(self, environ: dict[str, Any]) -> Answer:
+    def call(self, environ: dict[str, Any]) -> Answer:
         """One request through the app's WSGI callable, inline on the loop."""
         started: list[Any] = []
 
@@ -240,37 +200,7 @@ class AsgiFront:
             if close is not None:
                 close()
         status, headers = started
-        return int(status[:3]), [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers], data
-
-    def _environ(self, scope: Scope, body: bytes, too_large: bool) -> dict[str, Any]:
-        """The PEP 3333 environ of an ASGI request (the path as latin-1 characters of its UTF-8 bytes)."""
-        client = scope.get("client") or ("127.0.0.1", 0)
-        server = scope.get("server")
-        environ = {
-            **self._base,
-            "REQUEST_METHOD": scope["method"],
-            "PATH_INFO": scope["path"].encode("utf-8", "surrogateescape").decode("latin-1"),
-            "QUERY_STRING": scope["query_string"].decode("latin-1"),
-            "SERVER_PROTOCOL": "HTTP/" + scope.get("http_version", "1.1"),
-            "REMOTE_ADDR": client[0],
-            "wsgi.url_scheme": scope.get("scheme", "http"),
-            "wsgi.input": io.BytesIO(body),
-        }
-        if server:
-            environ["SERVER_NAME"], environ["SERVER_PORT"] = str(server[0]), str(server[1])
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").upper().replace("-", "_")
-            value = raw_value.decode("latin-1")
-            if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ[name] = value
-                continue
-            key = "HTTP_" + name
-            environ[key] = f"{environ[key]},{value}" if key in environ else value
-        if too_large:  # the edge answers 413 from the length: the body was not kept
-            environ["CONTENT_LENGTH"] = str(self.max_body + 1)
-        elif "CONTENT_LENGTH" not in environ and body:  # chunked: read whole, so its length is known
-            environ["CONTENT_LENGTH"] = str(len(body))
-        return environ
+        return status, headers, data
 
 
 def _no_write(data: bytes) -> None:
@@ -282,42 +212,3 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The request body, at most ``limit`` bytes; True when there is more (nothing past the limit is kept)."""
-    message = await receive()
-    body = message.get("body", b"")
-    if not message.get("more_body"):
-        return body, len(body) > limit
-    parts, size = [body], len(body)
-    while message.get("more_body") and size <= limit:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        parts.append(chunk)
-        size += len(chunk)
-    return (b"".join(parts), False) if size <= limit else (b"", True)
-
-
-async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _drop(send: Send) -> None:
-    """An injected dropped connection: a promised body that never comes, so the server cuts the connection."""
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
-    await send({"type": "http.response.body", "body": b"{", "more_body": True})
-    raise ConnectionAbortedError("smsmock: connection dropped by an injected fault")
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
