@@ -124,8 +124,8 @@ def normalise(environ: WSGIEnvironment, limit: int) -> tuple[Incoming, bool]:
     """A WSGI request normalised once, straight from its environ; True when the body is over the limit."""
     length = get_content_length(environ)
     too_large = length is not None and length > limit
-    if too_large or length == 0:
-        raw = b""
+    if too_large or length == 0 or (length is None and "HTTP_TRANSFER_ENCODING" not in environ):
+        raw = b""  # no length and not chunked: no body (RFC 9112 §6.3)
     elif length is not None:  # a stated length within the limit: read it (PEP 3333: no further)
         raw = environ["wsgi.input"].read(length)
     else:  # none stated: what werkzeug reads (all of a terminated stream, else nothing)

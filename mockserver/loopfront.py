@@ -31,7 +31,7 @@ log = logging.getLogger("smsmock")
 
 Answer = tuple[str, list[tuple[str, str]], bytes]  # the WSGI status line, headers and the whole body
 
-ADMIN_PER_TURN = 8  # admin calls (a new one, or a parked poll asking again) in one turn of the loop
+ADMIN_PER_TURN = 2  # admin calls (a new one, or a parked poll asking again) in one turn of the loop
 
 
 class _Parked:

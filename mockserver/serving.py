@@ -82,7 +82,9 @@ class _Connection(asyncio.Protocol):
         self.idle_since: float | None = time.monotonic()  # None while a request is being answered
         self.open = True
         self.reading = True
+        self.writable = True  # the client reads its answers (transport flow control)
         self.discard = False  # the rest of what the client sends is not read (a refused or too-large request)
+        self.refusal: bytes | None = None  # the HTTP layer's refusal, sent once the requests before it are answered
         self.closing = False  # close once what is queued is answered (a stop)
         self._target: list[bytes] = []
         self._headers: list[tuple[bytes, bytes]] = []
@@ -90,6 +92,7 @@ class _Connection(asyncio.Protocol):
         self._head_size = 0
         self._body_size = 0
         self._too_large = False
+        self._upgrade = False
         self._base: dict[str, Any] = {}
 
     # -- asyncio.Protocol -----------------------------------------------------------------------------------
@@ -114,12 +117,8 @@ class _Connection(asyncio.Protocol):
             return
         try:
             self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade:  # an upgrade (a websocket) is not served: the request is answered
-            self.discard = True
-            if self.queue:
-                self.queue[-1].keep_alive = False
-            else:
-                self._refuse("400 Bad Request", "protocol upgrades are not served")
+        except httptools.HttpParserUpgrade:  # an upgrade (a websocket) is not served: what follows is not read
+            self.discard = True  # the request itself is answered as a plain one, with Connection: close
         except httptools.HttpParserError as exc:
             refused = exc.__context__  # raised in a callback: a limit
             if isinstance(refused, _Refused):
@@ -128,17 +127,20 @@ class _Connection(asyncio.Protocol):
                 self._refuse("400 Bad Request", f"malformed request ({exc})")
 
     def pause_writing(self) -> None:  # the client does not read its answers: read no more requests
+        self.writable = False
         self._pause()
 
     def resume_writing(self) -> None:
-        self._resume()
+        self.writable = True
+        if len(self.queue) < PIPELINED:
+            self._resume()
 
     # -- httptools callbacks --------------------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
         self._target, self._headers, self._body = [], [], []
         self._head_size = self._body_size = 0
-        self._too_large = False
+        self._too_large = self._upgrade = False
 
     def on_url(self, url: bytes) -> None:
         self._target.append(url)
@@ -153,6 +155,7 @@ class _Connection(asyncio.Protocol):
             raise _Refused("431 Request Header Fields Too Large", f"the request's head is over {MAX_HEAD} bytes")
 
     def on_headers_complete(self) -> None:
+        self._upgrade = self.parser.should_upgrade()  # answered as a plain request, then the connection closes
         length = -1
         expect = False
         for name, value in self._headers:
@@ -220,11 +223,10 @@ class _Connection(asyncio.Protocol):
             environ[key] = value
         if self._too_large:  # the edge answers 413 from the length: the body was not kept
             environ["CONTENT_LENGTH"] = str(self.front.max_body + 1)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)  # a chunked one: the length it went past stands for it
             keep_alive = False
         else:
-            if "CONTENT_LENGTH" not in environ and body:  # chunked: read whole, so its length is known
-                environ["CONTENT_LENGTH"] = str(len(body))
-            keep_alive = self.parser.should_keep_alive()
+            keep_alive = self.parser.should_keep_alive() and not self._upgrade
         self._target, self._headers, self._body = [], [], []
         return _Request(environ, keep_alive, method == "HEAD", version == "1.0")
 
@@ -281,12 +283,16 @@ class _Connection(asyncio.Protocol):
 
     def _done(self) -> None:
         """Nothing is being answered: the idle clock runs, reading goes on (or the connection closes)."""
-        if self.task is not None or not self.open:
+        if self.task is not None or not self.open or self.transport is None:
             return
         self.idle_since = time.monotonic()
-        if self.closing and self.transport is not None:
+        if self.refusal is not None:
+            self.transport.write(self.refusal)
             self.transport.close()
-        elif not self.reading and len(self.queue) < PIPELINED:
+            self.open = False
+        elif self.closing:
+            self.transport.close()
+        elif not self.reading:
             self._resume()
 
     def _write(self, request: _Request, answer: Answer) -> None:
@@ -308,33 +314,34 @@ class _Connection(asyncio.Protocol):
             data = b""
         else:
             lines += ("Content-Length: ", str(len(data)), "\r\n")
-        keep_alive = request.keep_alive and not self.closing and not self.discard
+        keep_alive = request.keep_alive and not self.closing and self.refusal is None
         if not keep_alive:
             lines.append("Connection: close\r\n")
         elif request.http10:
             lines.append("Connection: keep-alive\r\n")
         lines.append("\r\n")
         assert self.transport is not None
-        self.transport.write("".join(lines).encode("latin-1") + data)
+        try:
+            head = "".join(lines).encode("latin-1")
+        except UnicodeEncodeError:  # a header value no HTTP/1.1 field can carry (PEP 3333: latin-1 only)
+            log.exception("smsmock: an answer's header is not latin-1")
+            self._write(request, _PLAIN_500)
+            return
+        self.transport.write(head + data)
         if not keep_alive:
             self.queue.clear()
             self.transport.close()
             self.open = False
 
     def _refuse(self, status: str, reason: str) -> None:
-        """The HTTP layer's own refusal: plain text, then the connection is closed (nothing more is read)."""
+        """The HTTP layer's own refusal, in plain text: nothing more is read, the requests parsed before it
+        are answered first, then it is sent and the connection closed."""
         self.discard = True
-        self.queue.clear()
-        if self.transport is None or not self.open:
-            return
-        if self.task is not None:  # an earlier request is still being answered: it is cut short
-            self.transport.close()
-            return
         body = f"{status}: {reason}\n".encode()
         head = f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-        self.transport.write(head.encode("latin-1") + body)
-        self.transport.close()
-        self.open = False
+        self.refusal = head.encode("latin-1") + body
+        if self.task is None and not self.queue:
+            self._done()
 
     def _pause(self) -> None:
         if self.reading and self.transport is not None:
@@ -342,7 +349,7 @@ class _Connection(asyncio.Protocol):
             self.transport.pause_reading()
 
     def _resume(self) -> None:
-        if not self.reading and self.transport is not None and self.open:
+        if not self.reading and self.writable and self.transport is not None and self.open and len(self.queue) < PIPELINED:
             self.reading = True
             self.transport.resume_reading()
 
@@ -394,6 +401,7 @@ class Serving:
             "wsgi.multithread": False,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            "wsgi.input_terminated": True,  # the body is read whole first, chunked or not: read to its end
         }
         self._date = (0, "")
         self._loop: asyncio.AbstractEventLoop | None = None
