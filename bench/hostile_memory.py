@@ -2,9 +2,9 @@
 
     python bench/hostile_memory.py [--requests 2000]
 
-Each request carries as much as the server and the mock accept: 60 headers of 4 KB (240 KB, under granian's
-408 KB header buffer), a 200 KB query of many parameters (refused by granian with a 414: a request target over
-64 KiB), or a 1 MB form of many fields (the mock's body limit), some of them in four-byte characters (an emoji
+Each request carries as much as the server and the mock accept: 60 headers of 4 KB (240 KB, under the
+server's 256 KiB of header fields), a 200 KB query of many parameters (refused by the server with a 414: a
+request target over 64 KiB), or a 1 MB form of many fields (the mock's body limit), some of them in four-byte characters (an emoji
 takes four bytes a character in a Python string); every one is refused (wrong credentials, or no such path). The journal (1,000 entries) fills and turns
 over several times. RSS is read before (after 1,000 ordinary requests: the same journal full of small
 entries, the baseline of this run), after, and at its peak, and again after the page's way of reading

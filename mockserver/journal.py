@@ -97,6 +97,17 @@ def cost(pairs: Any) -> int:
     return sum(_size(name) + _size(value) for name, value in pairs)
 
 
+def over(pairs: Any, budget: int) -> bool:
+    """Whether name/value pairs take more than ``budget`` bytes of text: counted exactly only when they
+    could (at four bytes a character); the few characters of an ordinary request are not weighed."""
+    try:
+        if 4 * sum(len(name) + len(value) for name, value in pairs) <= budget:
+            return False
+    except TypeError:  # a value that is not text (a file field's None): counted exactly
+        pass
+    return cost(pairs) > budget
+
+
 def capped_pairs(pairs: Any, budget: int) -> list[tuple[str, str]]:
     """Name/value pairs as the journal keeps them: at most PAIRS_CAP, ``budget`` bytes of text in all, then a count of the rest."""
     kept: list[tuple[str, str]] = []
@@ -197,13 +208,13 @@ class JournalEntry(Mapping[str, Any]):
     def of(cls, incoming: Incoming, when: datetime) -> JournalEntry:
         """A new entry for a request, every part capped: a hostile client cannot make it large."""
         headers = incoming.headers
-        if len(headers) > PAIRS_CAP or cost(headers.items()) > CAPS["headers"]:
+        if len(headers) > PAIRS_CAP or over(headers.items(), CAPS["headers"]):
             headers = dict(capped_pairs(headers.items(), CAPS["headers"]))
         query = incoming.query
-        if len(query) > PAIRS_CAP or cost(query) > CAPS["query"]:
+        if len(query) > PAIRS_CAP or over(query, CAPS["query"]):
             query = capped_pairs(query, CAPS["query"])
         form = incoming.form
-        if form is not None and (len(form) > PAIRS_CAP or cost(form) > CAPS["form"]):
+        if form is not None and (len(form) > PAIRS_CAP or over(form, CAPS["form"])):
             form = capped_pairs(form, CAPS["form"])
         body = incoming.body
         return cls(

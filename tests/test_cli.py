@@ -128,3 +128,19 @@ def test_serve_settles_the_garbage_collector_and_cycles_are_still_collected() ->
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX limits")
+def test_serve_raises_its_open_file_limit_to_the_hard_one_for_many_connections() -> None:
+    script = (
+        "import resource\n"
+        "from smsmock.cli import settle_open_files\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+        "settle_open_files()\n"
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0], hard)\n"
+    )
+    soft, hard = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=30).stdout.split()
+    import resource
+
+    assert int(soft) == (int(hard) if int(hard) != resource.RLIM_INFINITY else 65_536)
