@@ -2,9 +2,10 @@
 
 A provider request is short and CPU-bound: :mod:`smsmock.serving` runs it inline on the loop's thread,
 through the app's WSGI callable (the same :class:`~smsmock.edge.Front` and dispatch as every other
-transport), with no thread hand-off. Nothing that waits holds a thread: an injected latency is an ``asyncio.sleep``, and an admin long poll
-(``/__smsmock/api/outbox/wait``, ``/api/code``, ``/api/events``) leaves its terms in a
-:class:`~smsmock.edge.Park` and is asked again once the feed says something it waits for may have come.
+transport), with no thread hand-off. Nothing that waits holds a thread: an injected latency is an
+``asyncio.sleep``, and an admin long poll (``/__smsmock/api/outbox/wait``, ``/api/code``, ``/api/events``)
+leaves its terms in a :class:`~smsmock.edge.Park` and is asked again once the feed says something it waits
+for may have come.
 After a change one sweep runs only the tests that can say yes, and admin calls take turns between
 provider requests, so a thousand parked polls cost a request next to nothing (docs/architecture.md,
 "Serving").

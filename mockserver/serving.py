@@ -111,20 +111,24 @@ class _Connection(asyncio.Protocol):
         self.queue.clear()
         if self.task is not None:  # a parked poll or a latency nobody waits for any more
             self.task.cancel()
+        # The parser and the transport refer back to this connection: without these cycles it is freed now,
+        # with what it read, rather than at the collector's next full pass (500 refused 200 KB targets
+        # held 80 MB until then).
+        self.parser = self.transport = None  # type: ignore[assignment]
+        self._target, self._headers, self._body = [], [], []
 
     def data_received(self, data: bytes) -> None:
-        if self.discard:
+        if self.discard or not self.open:
             return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:  # an upgrade (a websocket) is not served: what follows is not read
             self.discard = True  # the request itself is answered as a plain one, with Connection: close
         except httptools.HttpParserError as exc:
-            refused = exc.__context__  # raised in a callback: a limit
-            if isinstance(refused, _Refused):
-                self._refuse(refused.status, refused.reason)
-            else:
-                self._refuse("400 Bad Request", f"malformed request ({exc})")
+            limit = exc.__context__  # raised in a callback: a limit
+            status, reason = (limit.status, limit.reason) if isinstance(limit, _Refused) else ("400 Bad Request", f"malformed request ({exc})")
+            del limit  # its traceback holds this frame, and this frame what was read: no cycle left for the collector
+            self._refuse(status, reason)
 
     def pause_writing(self) -> None:  # the client does not read its answers: read no more requests
         self.writable = False
