@@ -38,7 +38,7 @@ FAULTS = "smsmock.faults"
 # letting it block a thread: the endpoint answers now, or leaves a :class:`Park` filled in and is asked again.
 PARK = "smsmock.park"
 
-_HEADER_NAMES = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}  # environ key -> header name
+_HEADER_NAMES = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}  # environ key -> header name ("": none)
 
 
 class Park:
@@ -135,11 +135,12 @@ def normalise(environ: WSGIEnvironment, limit: int) -> tuple[Incoming, bool]:
     for key, value in environ.items():
         name = _HEADER_NAMES.get(key)
         if name is None:
-            if not key.startswith("HTTP_") or key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                continue
-            name = key[5:].replace("_", "-").lower()
-            if len(_HEADER_NAMES) < 1000:  # the names clients send are few; a flood of new ones is not kept
+            is_header = key.startswith("HTTP_") and key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH")
+            name = key[5:].replace("_", "-").lower() if is_header else ""
+            if len(_HEADER_NAMES) < 1000:  # the keys servers and clients send are few; a flood of new ones is not kept
                 _HEADER_NAMES[key] = name
+        if not name:  # no header: wsgi.*, SERVER_NAME, ...
+            continue
         if value or name not in ("content-type", "content-length"):
             headers[name] = value
     content_type = headers.get("content-type", "")

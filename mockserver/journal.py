@@ -127,6 +127,9 @@ def capped_pairs(pairs: Any, budget: int) -> list[tuple[str, str]]:
     return kept
 
 
+_SCALARS = (int, float, bool, type(None))  # kept as they are, counted 8
+
+
 def bounded(value: Any, budget: int, depth: int = 0) -> tuple[Any, int]:
     """A JSON value cut to at most about ``budget`` characters of text, and what it used."""
     if isinstance(value, str):
@@ -142,7 +145,12 @@ def bounded(value: Any, budget: int, depth: int = 0) -> tuple[Any, int]:
             if used >= budget:
                 out[MORE] = f"{len(value) - len(out)} more"
                 break
-            out[key], size = bounded(item, budget - used, depth + 1)
+            if type(item) is str and item.isascii() and len(item) <= budget - used:  # what the call would keep
+                out[key], size = item, len(item)
+            elif type(item) in _SCALARS:
+                out[key], size = item, 8
+            else:
+                out[key], size = bounded(item, budget - used, depth + 1)
             used += size + len(str(key))
         return out, used
     if isinstance(value, (list, tuple)):

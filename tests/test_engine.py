@@ -365,3 +365,19 @@ def test_smsflow_a_wrong_verb_over_the_limit_is_429() -> None:
     over = app.test_client().open("/api/contacts/1", method="PUT", headers=key)
     assert over.status_code == 429
     assert over.headers["X-RateLimit-Limit"] == "1"
+
+
+def test_the_journal_bounds_arguments_by_bytes_of_text_at_every_depth() -> None:
+    from smsmock.journal import MORE, bounded
+
+    # short ASCII text and numbers are kept as they are; each counts its characters (a number 8) and its key's
+    assert bounded({"to": "254700000001", "n": 3, "flag": None}, 4096) == ({"to": "254700000001", "n": 3, "flag": None}, 12 + 2 + 8 + 1 + 8 + 4)
+    kept, used = bounded({"a": "x" * 100, "b": "y" * 100}, 150)  # the budget runs out in the second value
+    assert kept == {"a": "x" * 100, "b": "y" * 49 + f"{MORE} (100 characters)"}  # 150 - (100 + len("a")) = 49 left
+    assert used == 101 + 49 + len(f"{MORE} (100 characters)") + 1
+    kept, _ = bounded({"a": "x" * 200, "b": "never reached"}, 150)
+    assert kept["a"].startswith("x" * 150) and kept[MORE] == "1 more"
+    wide, _ = bounded({"a": "\U0001f600" * 100}, 100)  # four bytes a character: 25 of them fit
+    assert wide["a"].startswith("\U0001f600" * 25 + MORE)
+    nested, _ = bounded({"vars": {"v1": "1234", "deep": [{"x": "z" * 5000}]}}, 4096)
+    assert nested["vars"]["v1"] == "1234" and len(nested["vars"]["deep"][0]["x"]) < 4200
