@@ -112,8 +112,7 @@ class _Connection(asyncio.Protocol):
         if self.task is not None:  # a parked poll or a latency nobody waits for any more
             self.task.cancel()
         # The parser and the transport refer back to this connection: without these cycles it is freed now,
-        # with what it read, rather than at the collector's next full pass (500 refused 200 KB targets
-        # held 80 MB until then).
+        # with what it read, rather than at a later pass of the collector.
         self.parser = self.transport = None  # type: ignore[assignment]
         self._target, self._headers, self._body = [], [], []
 
