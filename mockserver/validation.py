@@ -161,6 +161,7 @@ class _Slot:
     """How one declared parameter is read off the wire, worked out once per operation."""
 
     param: Parameter
+    name: str
     types: tuple[str, ...]  # the JSON types a wire string is coerced to
     many: bool  # an exploded array: every value sent is an item
     item_schema: dict[str, Any]
@@ -168,6 +169,8 @@ class _Slot:
     members: tuple[tuple[re.Pattern[str], dict[str, Any], tuple[str, ...]], ...]  # a free-form family's
     booleans: dict[str, bool]  # the strings a boolean takes, by the spec's query rules
     spelled: frozenset[str] | None  # Laravel's `in`: the enum's members as strings, compared exactly
+    repeatable: bool  # an array: a name sent more than once is no violation
+    as_sent: bool  # a single string: the value is the string sent, nothing to coerce or compare
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,10 @@ class _Plan:
 
     slots: tuple[_Slot, ...]
     all_conform: Callable[[dict[str, Any]], bool]  # the values (by parameter name) against the location's merged schema
+    names: frozenset[str]  # the declared names (free-form families left out)
+    pick: int  # which of a repeated name's values is used: 0 (the first) or -1 (the last)
+    which: str  # "first" or "last", for the violation that says so
+    judges_unknown: bool  # undeclared names are reported (query and cookie; undeclared headers are not judged)
 
 
 def query_rules(spec: Spec) -> QueryRules:
@@ -194,6 +201,7 @@ def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
     """The reading plan of one location's parameters, built on its first request (its jsonschema-rs check with it)."""
 
     def build() -> _Plan:
+        booleans, laravel, first_wins = query_rules(spec)
         found = []
         for param in operation.parameters_in(location):
             types = tuple(_types(param.schema))
@@ -203,12 +211,14 @@ def plan(spec: Spec, operation: Operation, location: str) -> _Plan:
                 for rx, schema in zip(param.name_patterns, (param.schema.get("patternProperties") or {}).values())
             ) if param.is_free_form else ()
             spelled = frozenset(_php_string(m) for m in param.schema["enum"]) if laravel and "enum" in param.schema else None
+            many = "array" in types and param.explode
+            as_sent = not members and not many and spelled is None and ("string" in types or not types)
             found.append(
-                _Slot(param, types, "array" in types and param.explode, items, tuple(_types(items)), members, booleans, spelled)
+                _Slot(param, param.name, types, many, items, tuple(_types(items)), members, booleans, spelled, "array" in types, as_sent)
             )
-        return _Plan(tuple(found), spec.location_check(operation, location))
-
-    booleans, laravel, _ = query_rules(spec)
+        pick, which = (0, "first") if first_wins else (-1, "last")
+        names = operation.names_in(location)
+        return _Plan(tuple(found), spec.location_check(operation, location), names, pick, which, location in ("query", "cookie"))
 
     return spec.derive(("plan", operation.pointer, location), build)
 
@@ -224,34 +234,42 @@ def _parameters(
     """Parameters of one location: coerce, validate, fill defaults; report missing, unknown and repeated."""
     violations: list[Violation] = []
     reading = plan(spec, operation, location)
-    pick, which = (0, "first") if query_rules(spec).first_wins else (-1, "last")
-    if not reading.slots and location not in ("query", "cookie"):  # undeclared headers are not judged
+    if not reading.slots and not reading.judges_unknown:  # undeclared headers are not judged
         return violations
-    names = operation.names_in(location)
+    pick, names = reading.pick, reading.names
     claimed: set[str] = set()
     values: dict[str, Any] = {}
     for slot in reading.slots:
-        param = slot.param
+        param, name = slot.param, slot.name
         value: Any
         if slot.members:  # a free-form family: every undeclared name one of its patterns takes
             value = {}
-            for name, sent in supplied.items():
-                if name not in names:
-                    member = next((m for m in slot.members if m[0].search(name)), None)
-                    if member is not None:
-                        value[name] = coerce(sent[pick], member[1], member[2], slot.booleans)
+            for sent_name, sent in supplied.items():
+                if sent_name not in names:
+                    for rx, schema, types in slot.members:
+                        if rx.search(sent_name):
+                            value[sent_name] = coerce(sent[pick], schema, types, slot.booleans)
+                            break
             claimed.update(value)
             if not value:
                 if param.required:
-                    violations.append(Violation(location, param.name, "required", "is required but missing"))
+                    violations.append(Violation(location, name, "required", "is required but missing"))
                 continue
-        elif param.name in supplied:
-            raw = supplied[param.name]
-            if len(raw) > 1 and "array" not in slot.types:
+        else:
+            raw = supplied.get(name)
+            if raw is None:
+                if param.required:
+                    violations.append(Violation(location, name, "required", "is required but missing", expected=param.schema.get("type")))
+                elif "default" in param.schema:
+                    args[name] = param.schema["default"]
+                continue
+            if len(raw) > 1 and not slot.repeatable:
                 violations.append(
-                    Violation(location, param.name, "repeated", f"sent {len(raw)} times; the {which} value is used", received=raw, ignored=True)
+                    Violation(location, name, "repeated", f"sent {len(raw)} times; the {reading.which} value is used", received=raw, ignored=True)
                 )
-            if slot.many:
+            if slot.as_sent:
+                value = raw[pick]
+            elif slot.many:
                 value = [coerce(v, slot.item_schema, slot.item_types, slot.booleans) for v in raw]
             else:
                 value = coerce(raw[pick], param.schema, slot.types, slot.booleans)
@@ -259,17 +277,11 @@ def _parameters(
                     # `in:0,1,2` compares strings: "+1" or "01" is no member, though it reads as one.
                     enum = param.schema["enum"]
                     violations.append(
-                        Violation(location, param.name, "enum", f"must be one of {enum}, got {raw[pick]!r}", expected=enum,
+                        Violation(location, name, "enum", f"must be one of {enum}, got {raw[pick]!r}", expected=enum,
                                   received=raw[pick], ignored=param.on_invalid == "ignore")
                     )
                     continue
-        else:
-            if param.required:
-                violations.append(Violation(location, param.name, "required", "is required but missing", expected=param.schema.get("type")))
-            elif "default" in param.schema:
-                args[param.name] = param.schema["default"]
-            continue
-        values[param.name] = value
+        values[name] = value
     if _all_conform(reading, values):  # the usual case: one check for them all
         args.update(values)
     else:
@@ -287,7 +299,7 @@ def _parameters(
                         args[param.name] = param.schema["default"]
                         continue
             args[param.name] = values[param.name]
-    if location in ("query", "cookie"):
+    if reading.judges_unknown:
         for name, sent in supplied.items():
             if name not in names and name not in claimed and name not in reserved:
                 close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
