@@ -20,7 +20,7 @@ from werkzeug.wsgi import get_content_length, get_input_stream
 
 from .engine import ContractDrift, Mock
 from .validation import FORM_TYPES, Incoming
-from .wire import dumps
+from .wire import PLAIN, dumps
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -90,9 +90,10 @@ class Front:
         except Exception as exc:  # noqa: BLE001 - never a traceback to a client, never a second dispatch
             path = environ.get("PATH_INFO", "")
             log.exception("smsmock: internal error answering %s %s", environ.get("REQUEST_METHOD"), path)
-            crash = self.mock.internal_error(self.mock.router.match("GET", path[:2048]).spec, exc)
+            spec = self.mock.router.match("GET", path[:2048]).spec
+            crash = self.mock.internal_error(spec, exc)
             headers = [*crash.headers.items(), ("Content-Type", "application/json")]
-            return _send(start_response, crash.status, headers, dumps(crash.body), environ)
+            return _send(start_response, crash.status, headers, dumps(crash.body, PLAIN if spec is None else spec.json_style), environ)
         faults = environ.get(FAULTS)
         if faults is not None:  # an interceptor or the event-loop server waits or drops as its own client would see it
             faults["latency"], faults["drop"] = outcome.latency, outcome.drop

@@ -23,7 +23,7 @@ from .routing import rules as routing_rules
 from .spec import Spec, load_bundled, pointer_join
 from .state import Clock, Ids, Outbox, RateLimit, SharedState
 from .validation import Incoming, Violation, validate_request, validate_response
-from .wire import dumps
+from .wire import PLAIN, dumps
 
 __all__ = ["ContractDrift", "Fault", "MAX_BODY", "Mock", "Outcome"]
 
@@ -236,7 +236,7 @@ class Mock:
             text = reply.wire.decode("utf-8", "replace")
             entry.keep_answer(reply.status, reply.headers, text, dumps(text))
         else:
-            outcome.wire = None if reply.body is None else dumps(reply.body)
+            outcome.wire = None if reply.body is None else dumps(reply.body, PLAIN if spec is None else spec.json_style)
             entry.keep_answer(reply.status, reply.headers, reply.body, outcome.wire)
 
     def internal_error(self, spec: Spec | None, exc: BaseException) -> Reply:

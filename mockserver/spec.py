@@ -21,6 +21,7 @@ from .documents import (
     read_document,
     resolve_pointer,
 )
+from .wire import JsonStyle, style_of
 
 if TYPE_CHECKING:  # jsonschema is imported on first use: requests that conform never need it (start-up time)
     from jsonschema import Draft202012Validator
@@ -146,6 +147,8 @@ class Spec:
         components = document.get("components") or {}
         #: ``components.securitySchemes`` by name (every reader of credentials looks schemes up here).
         self.security_schemes: dict[str, dict[str, Any]] = components.get("securitySchemes") or {}
+        #: How the platform writes its JSON answers (``x-smsmock-json``).
+        self.json_style: JsonStyle = style_of(document)
 
     # -- references ---------------------------------------------------------
 
