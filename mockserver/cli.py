@@ -193,6 +193,8 @@ def _serve(args: argparse.Namespace) -> int:
     # Installed before the banner: a signal sent as soon as the banner is read stops the server cleanly too.
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
+    if hasattr(signal, "SIGBREAK"):  # Windows: Ctrl+Break in a console, and what a process group is sent
+        signal.signal(signal.SIGBREAK, _terminate)
     try:
         print(_banner(app, args.host, server.port, guard.login_code() if token else None, made), flush=True)
         settle_garbage_collector()

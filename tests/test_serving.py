@@ -39,6 +39,8 @@ def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     """The server on uvloop (Linux, macOS) and on asyncio's own loop (what Windows runs; here its selector loop)."""
     if request.param == "asyncio":
         monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop raises ImportError
+    else:
+        pytest.importorskip("uvloop", reason="uvloop installs on Linux and macOS only")
     app = create_app()
     get_mock(app).set_limit("quickflow", None, 60)
     with Serving(app) as live:
