@@ -23,6 +23,8 @@ from .documents import (
     resolve_pointer,
 )
 from .spec import Spec
+from .validation import QUERY_RULES
+from .wire import STYLES
 
 __all__ = ["Problem", "Provenance", "check_files", "check_spec", "provenance"]
 
@@ -97,6 +99,20 @@ def _check_structure(spec: Spec) -> list[Problem]:
                 problems.append(Problem(spec.source, where, f"invalid schema: {error.message}"))
             except jsonschema_rs.ReferencingError:
                 pass  # a $ref into the document: resolved by the reference check
+    return problems
+
+
+# smsmock's extensions that name one of a few platform readings: an unknown name would fall back silently.
+_NAMED_EXTENSIONS = {"x-smsmock-query-rules": QUERY_RULES, "x-smsmock-json": tuple(STYLES)}
+
+
+def _check_extensions(spec: Spec) -> list[Problem]:
+    """Each named extension at the root names a reading smsmock knows (docs/spec-conventions.md)."""
+    problems = []
+    for key, known in _NAMED_EXTENSIONS.items():
+        value = spec.document.get(key)
+        if value is not None and value not in known:
+            problems.append(Problem(spec.source, pointer_join("#", key), f"unknown value {value!r} (one of: {', '.join(sorted(known))})"))
     return problems
 
 
@@ -234,6 +250,7 @@ def _check_documented(spec: Spec, documented: list[str]) -> list[Problem]:
 def check_spec(spec: Spec, documented: list[str] | None = None) -> list[Problem]:
     """Every problem of one loaded document whose references resolve."""
     problems = _check_structure(spec)
+    problems += _check_extensions(spec)
     problems += _check_examples(spec)
     problems += _check_operations(spec)
     if documented is not None:

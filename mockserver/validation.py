@@ -11,7 +11,7 @@ from typing import Any, Callable, NamedTuple
 from .incoming import FORM_TYPES, JSON_TYPES, Incoming, Violation
 from .spec import Operation, Parameter, Spec
 
-__all__ = ["FORM_TYPES", "JSON_TYPES", "Incoming", "Violation", "coerce", "query_rules", "validate_request", "validate_response"]
+__all__ = ["FORM_TYPES", "JSON_TYPES", "QUERY_RULES", "Incoming", "Violation", "coerce", "query_rules", "validate_request", "validate_response"]
 
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
@@ -39,6 +39,7 @@ _RULES: dict[str, QueryRules] = {
     "frappe": QueryRules(_BOOLEANS, False, True),
 }
 _LENIENT = QueryRules(_BOOLEANS, False, False)
+QUERY_RULES = tuple(_RULES)  # the names x-smsmock-query-rules takes
 # Python refuses to parse integers of more than 4,300 digits (CVE-2020-10735); longer ones stay strings.
 _MAX_DIGITS = 4300
 

@@ -177,6 +177,13 @@ def test_missing_2xx_response(tmp_path: Path) -> None:
     assert problems == [(f"{POST}/responses", "operation has no 2xx response")]
 
 
+@pytest.mark.parametrize("key", ["x-smsmock-json", "x-smsmock-query-rules"])
+def test_a_named_extension_must_name_a_known_reading(tmp_path: Path, key: str) -> None:
+    assert _check(tmp_path, _broken(lambda d: d.update({key: "laravel"}))) == []
+    problems = _check(tmp_path, _broken(lambda d: d.update({key: "laravle"})))
+    assert problems == [(f"#/{key}", "unknown value 'laravle' (one of: altumcode, frappe, laravel)")]
+
+
 def test_structural_error_is_reported(tmp_path: Path) -> None:
     problems = _check(tmp_path, _broken(lambda d: d["paths"]["/things/{id}"]["get"]["parameters"][0].update({"in": "body"})))
     assert any(p == f"{GET}/parameters/0/in" and "invalid OpenAPI" in m for p, m in problems), problems
